@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -12,6 +13,8 @@ from zoomai.output import FORMATS, write_table
 from zoomai.versions import is_version
 
 EXIT_USER_ERROR = 2
+# Modules that add a subcommand with `register(subparsers)`.
+COMMAND_MODULES = ("zoomai.settings", "zoomai.simulate", "zoomai.importer")
 
 
 def _version_arg(text: str) -> str:
@@ -59,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group.add_argument("--summary", action="store_true", help="counts per product")
     p.set_defaults(func=cmd_matrix)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

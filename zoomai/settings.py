@@ -1,0 +1,5 @@
+"""Placeholder: the `settings` subcommand is being written."""
+
+
+def register(sub) -> None:
+    return None
