@@ -281,9 +281,13 @@ def load_tenant(spec: str | Path) -> Tenant:
         if not path.exists():
             raise DataError(path, [Problem(None, None, f"missing table {name}.parquet in the tenant folder")])
         try:
-            frames[name] = pq.read_table(path).to_pandas()
+            frame = pq.read_table(path).to_pandas()
         except (OSError, pa_arrow.ArrowException) as exc:
             raise DataError(path, [Problem(None, None, f"not a readable Parquet file: {exc}")]) from None
+        # Parquet does not keep the categories of an empty categorical column: restore them.
+        categorical = {c: t for c, t in _DTYPES[name].items()
+                       if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))}
+        frames[name] = frame.astype(categorical)
     return validate(Tenant(**frames), folder)
 
 
