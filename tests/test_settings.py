@@ -19,17 +19,55 @@ def _s(level, scope, key, value, locked=False):
 @pytest.fixture(scope="module")
 def tenant():
     return build(
-        tenants=[dict(tenant_id=T, name="Tiny", hosting_region="US", vertical="test", zmo_enabled=False,
-                      zdr_enabled=False, customer_managed_key=False, source="simulated")],
-        groups=[dict(tenant_id=T, group_id="sales", name="Sales", phone_policy_active=False),
-                dict(tenant_id=T, group_id="support", name="Support", phone_policy_active=True)],
+        tenants=[
+            dict(
+                tenant_id=T,
+                name="Tiny",
+                hosting_region="US",
+                vertical="test",
+                zmo_enabled=False,
+                zdr_enabled=False,
+                customer_managed_key=False,
+                source="simulated",
+            )
+        ],
+        groups=[
+            dict(tenant_id=T, group_id="sales", name="Sales", phone_policy_active=False),
+            dict(tenant_id=T, group_id="support", name="Support", phone_policy_active=True),
+        ],
         sites=[dict(tenant_id=T, site_id="hq", name="HQ", country="US")],
-        users=[dict(tenant_id=T, user_id="u1", email=None, group_id="sales", site_id="hq",
-                    client_version="6.0.1", platform="desktop", role="member"),
-               dict(tenant_id=T, user_id="u2", email=None, group_id="support", site_id="hq",
-                    client_version="5.15.0", platform="mobile", role="member"),
-               dict(tenant_id=T, user_id="u3", email=None, group_id=None, site_id=None,
-                    client_version=None, platform="web", role="admin")],
+        users=[
+            dict(
+                tenant_id=T,
+                user_id="u1",
+                email=None,
+                group_id="sales",
+                site_id="hq",
+                client_version="6.0.1",
+                platform="desktop",
+                role="member",
+            ),
+            dict(
+                tenant_id=T,
+                user_id="u2",
+                email=None,
+                group_id="support",
+                site_id="hq",
+                client_version="5.15.0",
+                platform="mobile",
+                role="member",
+            ),
+            dict(
+                tenant_id=T,
+                user_id="u3",
+                email=None,
+                group_id=None,
+                site_id=None,
+                client_version=None,
+                platform="web",
+                role="admin",
+            ),
+        ],
         settings=[
             # account lock beats group and user
             _s("account", T, "in_meeting.meeting_summary_with_ai_companion.enable", "false", locked=True),
@@ -123,7 +161,9 @@ def test_defaults(eff):
 
 def test_cli_settings(tenant, tmp_path):
     folder = save_tenant(tenant, tmp_path / "tiny")
-    code, out, err = run_cli("settings", folder, "--format", "csv", "--user", "u2", "--key", "phone.call_summary.enable")
+    code, out, err = run_cli(
+        "settings", folder, "--format", "csv", "--user", "u2", "--key", "phone.call_summary.enable"
+    )
     assert code == 0, err
     assert out.splitlines() == [
         "tenant_id,user_id,key,value,source_level,locked,locked_at,user_can_change",

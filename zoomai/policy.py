@@ -108,6 +108,7 @@ class Fact(Strict):
     location: str | None = None
     min_days: int = Field(default=0, ge=0)
     customer_control: str | None = None
+    condition: Literal["if_shared"] | None = None  # held only if the output is posted/sent/published
     applies_to: list[ContentRef] | None = None
 
     @model_validator(mode="after")
@@ -159,6 +160,9 @@ class Facts(pa.DataFrameModel):
     )
     customer_control: Series[pd.StringDtype] = pa.Field(
         nullable=True, description="Setting that can shorten it."
+    )
+    condition: Series[pd.StringDtype] = pa.Field(
+        nullable=True, description="Retention: if_shared = held only once the output is posted or sent."
     )
     document: Series[str] = pa.Field(description="Source document id.")
     section: Series[str] = pa.Field(description="Section of the source document.")
@@ -228,13 +232,14 @@ def _load(path: Path) -> Policy:
                 "max_days": f.value if bounded else None,
                 "max_kind": ("bounded" if bounded else f.value) if retention else None,
                 "customer_control": f.customer_control,
+            "condition": f.condition,
                 "document": f.source.document,
                 "section": f.source.section,
             }
         )
     facts = pd.DataFrame(rows)
     facts["kind"] = pd.Categorical(facts["kind"], categories=list(FactKind.__args__))
-    for col in ("party_kind", "party", "location", "max_kind", "customer_control"):
+    for col in ("party_kind", "party", "location", "max_kind", "customer_control", "condition"):
         facts[col] = facts[col].astype("string")
     for col in ("min_days", "max_days"):
         facts[col] = facts[col].astype("Int64")

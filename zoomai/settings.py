@@ -33,9 +33,7 @@ def _lock_targets(lock_key: str, keys: list[str]) -> list[int]:
     return [i for i, k in enumerate(keys) if k == lock_key or k.startswith(lock_key + ".")]
 
 
-def _level_arrays(
-    rows: pd.DataFrame, scopes: pd.Index, keys: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
+def _level_arrays(rows: pd.DataFrame, scopes: pd.Index, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Dense (scope, key) arrays of values and locks for one level; the extra last row is
     the 'no scope' row for users outside every scope of the level."""
     values = np.full((len(scopes) + 1, len(keys)), None, dtype=object)
@@ -109,16 +107,18 @@ def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
         stopped |= lock_here
 
     levels_user = allowed["user"][None, :]
-    return pd.DataFrame({
-        "tenant_id": pd.Categorical([tenant_id] * (n * k)),
-        "user_id": pd.Categorical(np.repeat(users["user_id"].to_numpy(), k)),
-        "key": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=keys),
-        "value": pd.array(value.ravel(), dtype="string"),
-        "source_level": pd.Categorical.from_codes(source.ravel(), categories=SOURCE_LEVELS),
-        "locked": stopped.ravel(),
-        "locked_at": pd.Categorical.from_codes(locked_at.ravel() - 1, categories=list(LEVELS)),
-        "user_can_change": (levels_user & ~stopped).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "tenant_id": pd.Categorical([tenant_id] * (n * k)),
+            "user_id": pd.Categorical(np.repeat(users["user_id"].to_numpy(), k)),
+            "key": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=keys),
+            "value": pd.array(value.ravel(), dtype="string"),
+            "source_level": pd.Categorical.from_codes(source.ravel(), categories=SOURCE_LEVELS),
+            "locked": stopped.ravel(),
+            "locked_at": pd.Categorical.from_codes(locked_at.ravel() - 1, categories=list(LEVELS)),
+            "user_can_change": (levels_user & ~stopped).ravel(),
+        }
+    )
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
@@ -134,9 +134,11 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "settings", help="effective settings per user of a tenant",
+        "settings",
+        help="effective settings per user of a tenant",
         description="Print the settings in force for each user after the account, group, site and "
-                    "user levels and their locks.")
+        "user levels and their locks.",
+    )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
     p.add_argument("--format", choices=FORMATS, default="markdown")
     p.add_argument("--user", action="append", help="only this user id (repeatable)")
