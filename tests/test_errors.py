@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from conftest import run_cli
 from zoomai import DataError, load_feature_matrix, load_policy
 
 

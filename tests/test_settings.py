@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
+from conftest import run_cli
 from zoomai.settings import effective_settings
 from zoomai.tenants import build, save_tenant
 
@@ -169,5 +169,9 @@ def test_cli_settings(tenant, tmp_path):
         "tenant_id,user_id,key,value,source_level,locked,locked_at,user_can_change",
         "t1,u2,phone.call_summary.enable,false,account,false,,false",
     ]
+    code, out, err = run_cli("settings", folder, "--user", "u3", "--key", "chat.ai_summary.enable")
+    assert code == 0, err
+    cells = [c.strip() for c in out.splitlines()[2].split("|")[1:-1]]
+    assert cells == ["t1", "u3", "chat.ai_summary.enable", "true", "account", "true", "account", "false"]
     code, _, err = run_cli("settings", tmp_path / "missing")
     assert code == 2 and "not a tenant folder" in err

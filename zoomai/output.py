@@ -20,4 +20,5 @@ def write_table(frame: pd.DataFrame, fmt: Format, out: TextIO | None = None) -> 
     if fmt == "csv":
         frame.to_csv(out, index=False, lineterminator="\n")
     else:
-        out.write(frame.fillna("").to_markdown(index=False, disable_numparse=True) + "\n")
+        text = frame.astype(object).where(frame.notna(), "")
+        out.write(text.to_markdown(index=False, disable_numparse=True) + "\n")
