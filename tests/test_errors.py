@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from zoomai import DataError, load_feature_matrix, load_policy
 
 

@@ -7,8 +7,8 @@ import io
 
 import pandas as pd
 import pytest
-
 from conftest import run_cli
+
 from zoomai.configurations import load_configurations
 from zoomai.errors import DataError
 from zoomai.flows import FLOW_COLUMNS, availability, flows, options_for

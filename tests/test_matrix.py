@@ -7,8 +7,8 @@ import io
 
 import pandas as pd
 import pytest
-
 from conftest import run_cli
+
 from zoomai.matrix import changes, features, summary
 
 # Features per product as listed in the whitepaper's feature tables (v5.0).

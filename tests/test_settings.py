@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from conftest import run_cli
+
 from zoomai.settings import effective_settings
 from zoomai.tenants import build, save_tenant
 
@@ -175,3 +175,19 @@ def test_cli_settings(tenant, tmp_path):
     assert cells == ["t1", "u3", "chat.ai_summary.enable", "true", "account", "true", "account", "false"]
     code, _, err = run_cli("settings", tmp_path / "missing")
     assert code == 2 and "not a tenant folder" in err
+
+
+def test_configuration_applies_as_locked_account_settings(tenant):
+    from zoomai.configurations import apply_configuration, load_configurations
+
+    hardened = apply_configuration(tenant, load_configurations()["hardened"])
+    assert hardened.info["zmo_enabled"] and hardened.info["zdr_enabled"]
+    eff = effective_settings(hardened).set_index(["user_id", "key"])
+    # u2 had set who_can_ask_questions=3 herself; the configuration locks 3 at account level
+    key = "in_meeting.ai_companion_questions.who_can_ask_questions"
+    assert row(eff, "u1", key) == ("3", "account", True, "account", False)
+    assert row(eff, "u3", "zoomai.meetings.summary_email") == ("link", "account", True, "account", False)
+    # the group lock on recording.auto_delete_cmr no longer matters: account now locks it
+    assert row(eff, "u1", "recording.auto_delete_cmr") == ("true", "account", True, "account", False)
+    # settings the configuration leaves alone keep the tenant's resolution
+    assert row(eff, "u1", "phone.call_summary.enable") == ("true", "site", False, None, False)

@@ -43,6 +43,12 @@ FLOW_COLUMNS = [
     "basis",
     "source_section",
 ]
+ITEM_COLUMNS = [
+    c
+    for c in FLOW_COLUMNS
+    if c
+    in ("feature_id", "product", "feature", "content_item", "direction", "data_category", "source_section")
+]
 PARTY_NAMES = {
     "zoom": "Zoom",
     "customer_storage": "Customer storage",
@@ -173,18 +179,7 @@ def flows_for(
     )
     rows: list[dict] = []
     for item in matrix[matrix["feature_id"].isin(available)].itertuples(index=False):
-        base = {
-            c: getattr(item, c)
-            for c in (
-                "feature_id",
-                "product",
-                "feature",
-                "content_item",
-                "direction",
-                "data_category",
-                "source_section",
-            )
-        }
+        base = {c: getattr(item, c) for c in ITEM_COLUMNS}
         processing = str(item.zoom_processing_location)
 
         def add(party: str, kind: str, location: str, window: tuple, condition: str = "", base=base) -> None:
