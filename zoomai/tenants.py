@@ -32,8 +32,9 @@ class Tenants(pa.DataFrameModel):
 
     tenant_id: Series[str] = pa.Field(str_matches=_ID, unique=True, description="Account id.")
     name: Series[str] = pa.Field(description="Display name (free text; shown escaped in reports).")
-    hosting_region: Series[str] = pa.Field(str_matches=r"^[A-Z]{2}$",
-                                           description="Hosting region code: US, EU, UK, CA, AU, JP, IN, ...")
+    hosting_region: Series[str] = pa.Field(
+        str_matches=r"^[A-Z]{2}$", description="Hosting region code: US, EU, UK, CA, AU, JP, IN, ..."
+    )
     vertical: Series[str] = pa.Field(description="Industry, e.g. healthcare, technology.")
     zmo_enabled: Series[bool] = pa.Field(description="Zoom-hosted Models Only enabled through Zoom support.")
     zdr_enabled: Series[bool] = pa.Field(description="Zero Data Retention enabled through Zoom support.")
@@ -51,7 +52,8 @@ class Groups(pa.DataFrameModel):
     group_id: Series[str] = pa.Field(str_matches=_ID, description="Group id.")
     name: Series[str] = pa.Field(description="Group name.")
     phone_policy_active: Series[bool] = pa.Field(
-        description="The group has an activated Zoom Phone policy (site policies then skip its members).")
+        description="The group has an activated Zoom Phone policy (site policies then skip its members)."
+    )
 
     class Config:
         strict = True
@@ -80,7 +82,8 @@ class Users(pa.DataFrameModel):
     group_id: Series[pd.StringDtype] = pa.Field(nullable=True, description="Home group; empty if none.")
     site_id: Series[pd.StringDtype] = pa.Field(nullable=True, description="Phone site; empty if no Phone.")
     client_version: Series[pd.StringDtype] = pa.Field(
-        nullable=True, str_matches=r"^\d+(\.\d+){1,3}$", description="Zoom client version, e.g. 5.17.0.")
+        nullable=True, str_matches=r"^\d+(\.\d+){1,3}$", description="Zoom client version, e.g. 5.17.0."
+    )
     platform: Series[pd.CategoricalDtype] = pa.Field(isin=PLATFORMS, description="desktop, mobile or web.")
     role: Series[pd.CategoricalDtype] = pa.Field(isin=ROLES, description="owner, admin or member.")
 
@@ -93,10 +96,14 @@ class Settings(pa.DataFrameModel):
     """One row per setting (or lock) at one level of the hierarchy."""
 
     tenant_id: Series[str] = pa.Field(str_matches=_ID)
-    level: Series[pd.CategoricalDtype] = pa.Field(isin=list(LEVELS), description="account, group, site or user.")
+    level: Series[pd.CategoricalDtype] = pa.Field(
+        isin=list(LEVELS), description="account, group, site or user."
+    )
     scope_id: Series[str] = pa.Field(description="Id of the account, group, site or user the row belongs to.")
     key: Series[str] = pa.Field(description="Registry key, or an object path a lock applies to.")
-    value: Series[pd.StringDtype] = pa.Field(nullable=True, description="Canonical text; empty for a lock only.")
+    value: Series[pd.StringDtype] = pa.Field(
+        nullable=True, description="Canonical text; empty for a lock only."
+    )
     locked: Series[bool] = pa.Field(description="Locked at this level: lower levels cannot change it.")
 
     class Config:
@@ -108,19 +115,25 @@ class Usage(pa.DataFrameModel):
     """One row per use of an AI Companion feature (several rows may share an activity)."""
 
     tenant_id: Series[pd.CategoricalDtype] = pa.Field()
-    activity_id: Series[int] = pa.Field(ge=0, description="The meeting, call, thread, ... the use belongs to.")
+    activity_id: Series[int] = pa.Field(
+        ge=0, description="The meeting, call, thread, ... the use belongs to."
+    )
     user_id: Series[pd.CategoricalDtype] = pa.Field(description="The user who hosted or invoked it.")
     product: Series[pd.CategoricalDtype] = pa.Field(description="Product, as in the feature matrix.")
     feature_id: Series[pd.CategoricalDtype] = pa.Field(description="Feature matrix feature_id.")
-    time: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs={"unit": "ms", "tz": "UTC"},
-                                               description="When it happened (UTC).")
+    time: Series[pd.DatetimeTZDtype] = pa.Field(
+        dtype_kwargs={"unit": "ms", "tz": "UTC"}, description="When it happened (UTC)."
+    )
     internal_participants: Series[pd.Int32Dtype] = pa.Field(
-        ge=0, description="People of the organisation involved, the user included.")
+        ge=0, description="People of the organisation involved, the user included."
+    )
     external_participants: Series[pd.Int32Dtype] = pa.Field(
-        ge=0, description="Guests, external callers, SMS counterparts, event attendees.")
+        ge=0, description="Guests, external callers, SMS counterparts, event attendees."
+    )
     output_shared: Series[bool] = pa.Field(
         description="The output left the user: posted to chat or whiteboard, emailed, used to schedule, "
-                    "published.")
+        "published."
+    )
     recorded: Series[bool] = pa.Field(description="The meeting was recorded to the cloud.")
 
     class Config:
@@ -128,7 +141,11 @@ class Usage(pa.DataFrameModel):
 
 
 TABLES: dict[str, type[pa.DataFrameModel]] = {
-    "tenants": Tenants, "groups": Groups, "sites": Sites, "users": Users, "settings": Settings,
+    "tenants": Tenants,
+    "groups": Groups,
+    "sites": Sites,
+    "users": Users,
+    "settings": Settings,
     "usage": Usage,
 }
 
@@ -158,18 +175,48 @@ class Tenant:
 
 
 _DTYPES: dict[str, dict[str, object]] = {
-    "tenants": {"tenant_id": str, "name": str, "hosting_region": str, "vertical": str, "zmo_enabled": bool,
-                "zdr_enabled": bool, "customer_managed_key": bool, "source": str},
+    "tenants": {
+        "tenant_id": str,
+        "name": str,
+        "hosting_region": str,
+        "vertical": str,
+        "zmo_enabled": bool,
+        "zdr_enabled": bool,
+        "customer_managed_key": bool,
+        "source": str,
+    },
     "groups": {"tenant_id": str, "group_id": str, "name": str, "phone_policy_active": bool},
     "sites": {"tenant_id": str, "site_id": str, "name": str, "country": "string"},
-    "users": {"tenant_id": str, "user_id": str, "email": "string", "group_id": "string", "site_id": "string",
-              "client_version": "string", "platform": pd.CategoricalDtype(PLATFORMS),
-              "role": pd.CategoricalDtype(ROLES)},
-    "settings": {"tenant_id": str, "level": pd.CategoricalDtype(list(LEVELS)), "scope_id": str, "key": str,
-                 "value": "string", "locked": bool},
-    "usage": {"tenant_id": "category", "activity_id": "int64", "user_id": "category", "product": "category",
-              "feature_id": "category", "time": "datetime64[ms, UTC]", "internal_participants": "Int32",
-              "external_participants": "Int32", "output_shared": bool, "recorded": bool},
+    "users": {
+        "tenant_id": str,
+        "user_id": str,
+        "email": "string",
+        "group_id": "string",
+        "site_id": "string",
+        "client_version": "string",
+        "platform": pd.CategoricalDtype(PLATFORMS),
+        "role": pd.CategoricalDtype(ROLES),
+    },
+    "settings": {
+        "tenant_id": str,
+        "level": pd.CategoricalDtype(list(LEVELS)),
+        "scope_id": str,
+        "key": str,
+        "value": "string",
+        "locked": bool,
+    },
+    "usage": {
+        "tenant_id": "category",
+        "activity_id": "int64",
+        "user_id": "category",
+        "product": "category",
+        "feature_id": "category",
+        "time": "datetime64[ms, UTC]",
+        "internal_participants": "Int32",
+        "external_participants": "Int32",
+        "output_shared": bool,
+        "recorded": bool,
+    },
 }
 
 
@@ -194,8 +241,9 @@ def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
             out[name] = model.validate(getattr(tenant, name), lazy=True)
         except pa.errors.SchemaErrors as exc:
             for _, row in exc.failure_cases.head(20).iterrows():
-                problems.append(Problem(None, f"{name}.{row['column']}",
-                                        f"{row['check']}, got {row['failure_case']!r}"))
+                problems.append(
+                    Problem(None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}")
+                )
     if not problems:
         problems = _reference_problems(Tenant(**out))
     if problems:
@@ -217,10 +265,16 @@ def _reference_problems(t: Tenant) -> list[Problem]:
     refs("users", "group_id", t.users["group_id"], set(t.groups["group_id"]))
     refs("users", "site_id", t.users["site_id"], set(t.sites["site_id"]))
     refs("usage", "user_id", t.usage["user_id"].astype(str), set(t.users["user_id"]))
-    scopes = {"account": tenant_ids, "group": set(t.groups["group_id"]), "site": set(t.sites["site_id"]),
-              "user": set(t.users["user_id"])}
+    scopes = {
+        "account": tenant_ids,
+        "group": set(t.groups["group_id"]),
+        "site": set(t.sites["site_id"]),
+        "user": set(t.users["user_id"]),
+    }
     for level, known in scopes.items():
-        refs("settings", f"scope_id ({level})", t.settings.loc[t.settings["level"] == level, "scope_id"], known)
+        refs(
+            "settings", f"scope_id ({level})", t.settings.loc[t.settings["level"] == level, "scope_id"], known
+        )
     return problems
 
 
@@ -269,7 +323,9 @@ def resolve_tenant_path(spec: str | Path) -> Path:
     if bundled.is_dir():
         return bundled
     known = sorted(p.name for p in tenants_dir().glob("*") if p.is_dir()) if tenants_dir().is_dir() else []
-    raise ZoomaiError(f"{spec}: not a tenant folder nor a bundled tenant id; bundled tenants: {', '.join(known)}")
+    raise ZoomaiError(
+        f"{spec}: not a tenant folder nor a bundled tenant id; bundled tenants: {', '.join(known)}"
+    )
 
 
 def load_tenant(spec: str | Path) -> Tenant:
@@ -285,8 +341,11 @@ def load_tenant(spec: str | Path) -> Tenant:
         except (OSError, pa_arrow.ArrowException) as exc:
             raise DataError(path, [Problem(None, None, f"not a readable Parquet file: {exc}")]) from None
         # Parquet does not keep the categories of an empty categorical column: restore them.
-        categorical = {c: t for c, t in _DTYPES[name].items()
-                       if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))}
+        categorical = {
+            c: t
+            for c, t in _DTYPES[name].items()
+            if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
+        }
         frames[name] = frame.astype(categorical)
     return validate(Tenant(**frames), folder)
 
@@ -310,5 +369,9 @@ def load_tenants(path: str | Path | None = None) -> dict[str, Tenant]:
 
 def concat(tenants: list[Tenant]) -> Tenant:
     """Several tenants as one Tenant whose tables hold all their rows."""
-    return Tenant(**{f.name: pd.concat([getattr(t, f.name) for t in tenants], ignore_index=True)
-                     for f in fields(Tenant)})
+    return Tenant(
+        **{
+            f.name: pd.concat([getattr(t, f.name) for t in tenants], ignore_index=True)
+            for f in fields(Tenant)
+        }
+    )
