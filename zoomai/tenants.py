@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -251,12 +252,21 @@ def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
     return Tenant(**out)
 
 
+def _distinct(values: pd.Series) -> set[str]:
+    """Distinct non-null values as text; for a categorical only the categories in use (fast on
+    tens of millions of usage rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.unique(values.cat.codes.to_numpy())
+        return set(values.cat.categories[codes[codes >= 0]].astype(str))
+    return set(values.dropna().astype(str))
+
+
 def _reference_problems(t: Tenant) -> list[Problem]:
     problems = []
     tenant_ids = set(t.tenants["tenant_id"])
 
     def refs(table: str, column: str, values: pd.Series, known: set) -> None:
-        bad = sorted(set(values.dropna().astype(str)) - known)
+        bad = sorted(_distinct(values) - known)
         if bad:
             problems.append(Problem(None, f"{table}.{column}", f"unknown ids {bad[:5]}"))
 
@@ -264,7 +274,7 @@ def _reference_problems(t: Tenant) -> list[Problem]:
         refs(name, "tenant_id", getattr(t, name)["tenant_id"], tenant_ids)
     refs("users", "group_id", t.users["group_id"], set(t.groups["group_id"]))
     refs("users", "site_id", t.users["site_id"], set(t.sites["site_id"]))
-    refs("usage", "user_id", t.usage["user_id"].astype(str), set(t.users["user_id"]))
+    refs("usage", "user_id", t.usage["user_id"], set(t.users["user_id"]))
     scopes = {
         "account": tenant_ids,
         "group": set(t.groups["group_id"]),
@@ -289,6 +299,7 @@ def save_tenant(tenant: Tenant, folder: Path | str, extra_files: dict[str, str] 
     tenant = validate(tenant)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a tenant folder is ordinary data
     try:
         for name in TABLES:
             frame = getattr(tenant, name).reset_index(drop=True)
