@@ -24,11 +24,11 @@ run: $(STAMP)  ## the main job: summary of the whitepaper feature matrix
 	$(BIN)/zoomai matrix --summary
 
 test: $(STAMP)  ## lint, then unit, property, notebook and pipeline tests
-	$(BIN)/ruff check zoomai tests
+	$(BIN)/ruff check zoomai tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff check
-	$(BIN)/ruff check zoomai tests
+	$(BIN)/ruff check zoomai tests benchmarks
 
 format: $(STAMP)  ## ruff format and import sorting
 	$(BIN)/ruff check --fix zoomai tests
