@@ -15,16 +15,18 @@ configuration. Every rule reads the feature matrix and the policy facts:
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from zoomai.configurations import Configuration, get_configuration
-from zoomai.errors import ZoomaiError
 from zoomai.matrix import load_feature_matrix
+from zoomai.output import FORMATS, write_table
 from zoomai.policy import UNBOUNDED, UNKNOWN, Policy, load_policy
 from zoomai.registry import RETENTION_LIMITS, SETTINGS, SPECS, parse_value, period_days
 from zoomai.tables import split_list
+from zoomai.tenants import region_arg
 
 FLOW_COLUMNS = [
     "feature_id",
@@ -280,25 +282,14 @@ def flows(configuration: str | Configuration = "default", region: str = "US") ->
     return flows_for(options_for(config, region))
 
 
-def cmd_flows(args) -> int:
-    from zoomai.output import write_table
-
-    region = args.region.upper()
-    if not region.isalpha() or len(region) != 2:
-        raise ZoomaiError(
-            f"--region: expected a two-letter hosting region such as US or EU, got {args.region!r}"
-        )
-    table = flows(args.config, region)
-    if args.lost:
-        config = get_configuration(args.config)
-        table = availability(options_for(config, region)).query("not available")
+def cmd_flows(args: argparse.Namespace) -> int:
+    options = options_for(get_configuration(args.config), args.region)
+    table = availability(options).query("not available") if args.lost else flows_for(options)
     write_table(table, args.format)
     return 0
 
 
-def register(sub) -> None:
-    from zoomai.output import FORMATS
-
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "flows",
         help="data flows of a configuration",
@@ -306,7 +297,9 @@ def register(sub) -> None:
         "location and retention window, with its basis in the policy data.",
     )
     p.add_argument("--config", default="default", help="preset name or a YAML file (default: default)")
-    p.add_argument("--region", default="US", help="hosting region: US, EU, UK, CA, AU, JP, IN, ...")
+    p.add_argument(
+        "--region", type=region_arg, default="US", help="hosting region: US, EU, UK, CA, AU, JP, IN, ..."
+    )
     p.add_argument("--format", choices=FORMATS, default="markdown")
     p.add_argument("--lost", action="store_true", help="list the features unavailable instead")
     p.set_defaults(func=cmd_flows)

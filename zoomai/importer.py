@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from zoomai.errors import DataError, Problem, ZoomaiError
-from zoomai.registry import LEVELS, SETTINGS, SPECS, format_value
-from zoomai.tenants import _ID, Tenant, build, save_tenant
+from zoomai.registry import LEVELS, SETTINGS, SPECS, UNIT_DAYS, format_value
+from zoomai.tenants import _ID, Tenant, build, region_arg, save_tenant
 
 REPORT_FILE = "import_report.json"
 PHONE = "phone."
@@ -42,7 +42,6 @@ ALIASES = {
 }
 VOICEMAIL_ITEMS = "auto_delete_data_after_retention_duration.items"
 VOICEMAIL_KEY = "phone.auto_delete_data_after_retention_duration.voicemail_days"
-UNIT_DAYS = {"year": 365, "month": 30, "day": 1}
 SITE_META = ("id", "name", "country", "policy")
 ROLE_IDS = {"0": "owner", "1": "admin", "2": "member"}  # Zoom's built-in role ids
 MOBILE = {"android", "iphone", "ipad", "ios"}
@@ -248,7 +247,8 @@ class Walker:
             self.found.warn(self.full(where), "voicemail item without duration or time_unit, skipped")
         elif unit not in UNIT_DAYS:
             self.found.warn(
-                self.full(f"{where}.time_unit"), f"unknown value {unit!r} (known: year, month, day), skipped"
+                self.full(f"{where}.time_unit"),
+                f"unknown value {unit!r} (known: {', '.join(UNIT_DAYS)}), skipped",
             )
         else:
             text = str(duration * UNIT_DAYS[unit])
@@ -716,12 +716,6 @@ def summary_text(report: dict[str, Any], out: Path | str) -> str:
     return "\n".join(lines)
 
 
-def _region(text: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]{2}", text):
-        raise argparse.ArgumentTypeError(f"expected a two-letter region code such as US or EU, got {text!r}")
-    return text.upper()
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     _, report = import_settings(
         args.dir,
@@ -747,7 +741,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", metavar="DIR", type=Path, help="folder of saved API responses")
     p.add_argument("--out", metavar="OUTDIR", type=Path, required=True, help="tenant folder to write")
     p.add_argument("--tenant-id", help="tenant id (default: DIR's folder name)")
-    p.add_argument("--region", type=_region, default="US", help="hosting region code (default US)")
+    p.add_argument("--region", type=region_arg, default="US", help="hosting region code (default US)")
     p.add_argument(
         "--zmo", action="store_true", help="Zoom-hosted Models Only is enabled (set by Zoom support)"
     )

@@ -232,7 +232,7 @@ def _load(path: Path) -> Policy:
                 "max_days": f.value if bounded else None,
                 "max_kind": ("bounded" if bounded else f.value) if retention else None,
                 "customer_control": f.customer_control,
-            "condition": f.condition,
+                "condition": f.condition,
                 "document": f.source.document,
                 "section": f.source.section,
             }

@@ -441,7 +441,9 @@ RETENTION_LIMITS: dict[str, tuple[str, str]] = {
         "phone.auto_delete_data_after_retention_duration.voicemail_days",
     ),
 }
-_PERIOD_UNITS = {"d": 1, "w": 7, "m": 30, "y": 365}
+# Days per retention-period unit, as Zoom writes them ("2m", or time_unit "month").
+UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_PERIOD_UNITS = {unit[0]: days for unit, days in UNIT_DAYS.items()}
 
 
 def period_days(text: str) -> int | None:

@@ -6,6 +6,7 @@ Every table carries `tenant_id`, so tables of several tenants concatenate into o
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import tempfile
@@ -26,6 +27,15 @@ from zoomai.registry import LEVELS
 PLATFORMS = ["desktop", "mobile", "web"]
 ROLES = ["owner", "admin", "member"]
 _ID = r"^[A-Za-z0-9_.:@-]+$"
+
+
+def region_arg(text: str) -> str:
+    """A hosting-region command-line argument: two letters, returned upper-case."""
+    if not (len(text) == 2 and text.isalpha()):
+        raise argparse.ArgumentTypeError(
+            f"expected a two-letter hosting region such as US or EU, got {text!r}"
+        )
+    return text.upper()
 
 
 class Tenants(pa.DataFrameModel):
