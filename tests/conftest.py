@@ -6,6 +6,7 @@ import io
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from zoomai.cli import main
@@ -47,3 +48,79 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(data_dir(), target, ignore=shutil.ignore_patterns("tenants"))
     return target
+
+
+def tiny_tenant(tenant_id: str = "t1", region: str = "US", usage: list[tuple] | None = None):
+    """The hand-worked tenant of tests/test_exposure.py: users u1 (client 6.0.0, summaries to
+    all invitees) and u2 (client 5.14.0, user-level: summaries to internal invitees only);
+    account: meeting summary, chat compose, call summary and Events smart compose on. `usage` rows are
+    (activity_id, user, feature_id, internal, external, shared)."""
+    from zoomai.tenants import build
+
+    t = tenant_id
+    usage = usage or [
+        (1, "u1", "meetings.meeting_summary", 3, 2, True),
+        (2, "u2", "meetings.meeting_summary", 2, 1, False),
+        (3, "u1", "team_chat.chat_compose", 2, 0, True),
+        (4, "u1", "phone.call_summary", 1, 1, False),
+    ]
+    from zoomai.matrix import load_feature_matrix
+
+    products = load_feature_matrix().drop_duplicates("feature_id").set_index("feature_id")["product"]
+
+    def setting(level, scope, key, value):
+        return dict(tenant_id=t, level=level, scope_id=scope, key=key, value=value, locked=False)
+
+    def user(uid, version):
+        return dict(
+            tenant_id=t,
+            user_id=f"{t}.{uid}",
+            email=None,
+            group_id=f"{t}.g1",
+            site_id=None,
+            client_version=version,
+            platform="desktop",
+            role="member",
+        )
+
+    recipients = "in_meeting.meeting_summary_with_ai_companion.who_will_receive_summary"
+    return build(
+        tenants=[
+            dict(
+                tenant_id=t,
+                name=f"Tiny {t}",
+                hosting_region=region,
+                vertical="test",
+                zmo_enabled=False,
+                zdr_enabled=False,
+                customer_managed_key=False,
+                source="simulated",
+            )
+        ],
+        groups=[dict(tenant_id=t, group_id=f"{t}.g1", name="G1", phone_policy_active=False)],
+        sites=[],
+        users=[user("u1", "6.0.0"), user("u2", "5.14.0")],
+        settings=[
+            setting("account", t, "in_meeting.meeting_summary_with_ai_companion.enable", "true"),
+            setting("account", t, recipients, "4"),
+            setting("account", t, "chat.ai_compose.enable", "true"),
+            setting("account", t, "phone.call_summary.enable", "true"),
+            setting("account", t, "zoomai.events.smart_compose.enable", "true"),
+            setting("user", f"{t}.u2", recipients, "3"),
+        ],
+        usage=[
+            dict(
+                tenant_id=t,
+                activity_id=a,
+                user_id=f"{t}.{u}",
+                product=products[f],
+                feature_id=f,
+                time=pd.Timestamp("2026-01-05", tz="UTC") + pd.Timedelta(days=a),
+                internal_participants=i,
+                external_participants=e,
+                output_shared=s,
+                recorded=False,
+            )
+            for a, u, f, i, e, s in usage
+        ],
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from zoomai.configurations import Configuration, get_configuration
@@ -116,6 +117,14 @@ def availability(
     return out.reset_index(drop=True)
 
 
+def lost_features(
+    options: FlowOptions, matrix: pd.DataFrame | None = None, policy: Policy | None = None
+) -> pd.DataFrame:
+    """The features `options` make unavailable: availability() rows with available false."""
+    table = availability(options, matrix, policy)
+    return table[~table["available"]].reset_index(drop=True)
+
+
 def _window(policy: Policy, fact_id: str) -> tuple[int, int | None, str]:
     """(min days, max days or None, kind) of a retention fact."""
     fact = policy.fact(fact_id)
@@ -129,6 +138,14 @@ def _note(max_days: int | None, kind: str) -> str:
     if kind == UNKNOWN:
         return "unknown: the sources do not say"
     return f"up to {max_days} day{'' if max_days == 1 else 's'}"
+
+
+def window_kind(flows: pd.DataFrame) -> pd.Series:
+    """bounded, unbounded or unknown for each flow row (from retention_max_days and the note)."""
+    kind = np.where(flows["retention_note"].str.startswith(UNBOUNDED), UNBOUNDED, UNKNOWN)
+    return pd.Series(
+        np.where(flows["retention_max_days"].notna(), "bounded", kind), index=flows.index, dtype=object
+    )
 
 
 def _limit(policy: Policy, fact_id: str, options: FlowOptions) -> tuple[int, int | None, str, str]:
@@ -284,7 +301,7 @@ def flows(configuration: str | Configuration = "default", region: str = "US") ->
 
 def cmd_flows(args: argparse.Namespace) -> int:
     options = options_for(get_configuration(args.config), args.region)
-    table = availability(options).query("not available") if args.lost else flows_for(options)
+    table = lost_features(options) if args.lost else flows_for(options)
     write_table(table, args.format)
     return 0
 

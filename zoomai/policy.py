@@ -7,7 +7,7 @@ documents, locations and whitepaper versions, with small accessors for the analy
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -184,12 +184,15 @@ class Policy:
     zdr_items: frozenset[tuple[str, str, str]]
     path: Path
 
+    @cached_property
+    def _rows(self) -> dict[str, pd.Series]:
+        return {row["id"]: row for _, row in self.facts.iterrows()}
+
     def fact(self, fact_id: str) -> pd.Series:
         """The row of one fact; KeyError names the missing id."""
-        rows = self.facts[self.facts["id"] == fact_id]
-        if rows.empty:
+        if fact_id not in self._rows:
             raise KeyError(f"no policy fact {fact_id!r} in {self.path}")
-        return rows.iloc[0]
+        return self._rows[fact_id]
 
     def value(self, fact_id: str):
         return self.fact(fact_id)["value"]

@@ -1,0 +1,143 @@
+"""Properties of flows and exposure over generated tenants and configurations (hypothesis):
+
+- ZMO means no OpenAI or Anthropic flows (and no model-provider exposure);
+- ZDR never lengthens a retention window;
+- switching a feature off never raises any exposure figure;
+- hosting outside the US gives the same flows as ZMO;
+- exposure adds up across tenants.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from conftest import tiny_tenant
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zoomai.configurations import Configuration
+from zoomai.exposure import EXPOSURE_COLUMNS, FIGURES, exposure, flow_keys, totals
+from zoomai.flows import FlowOptions, flows_for, options_for
+from zoomai.matrix import load_feature_matrix
+from zoomai.registry import SETTINGS, SPECS
+from zoomai.tenants import concat
+
+FEATURES = list(dict.fromkeys(load_feature_matrix()["feature_id"]))
+KEYS = list(flow_keys())
+PERIODS = ["7", "30", "90", "365", "2w", "3m", "1y"]
+# each tenant example runs several analyses; flows-only examples are cheap
+SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None)
+
+
+def _values(key: str) -> st.SearchStrategy[str]:
+    spec = SPECS[key]
+    if spec.type == "bool":
+        return st.sampled_from(["true", "false"])
+    if spec.type == "enum":
+        return st.sampled_from(list(spec.choices))
+    return st.sampled_from([p for p in PERIODS if spec.type == "str" or p.isdigit()])
+
+
+@st.composite
+def configurations(draw) -> Configuration:
+    keys = draw(st.lists(st.sampled_from(KEYS), unique=True, max_size=12))
+    return Configuration(
+        name="generated",
+        zmo=draw(st.sampled_from([None, True, False])),
+        zdr=draw(st.sampled_from([None, True, False])),
+        settings={k: draw(_values(k)) for k in keys},
+    )
+
+
+usage_rows = st.lists(
+    st.tuples(
+        st.integers(1, 5),
+        st.sampled_from(["u1", "u2"]),
+        st.sampled_from(FEATURES),
+        st.integers(1, 6),
+        st.integers(0, 4),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=10,
+)
+regions = st.sampled_from(["US", "US", "EU", "JP"])
+
+
+@st.composite
+def tenants(draw, tenant_id: str = "t1"):
+    return tiny_tenant(tenant_id, draw(regions), draw(usage_rows))
+
+
+def _switched_on(config: Configuration) -> Configuration:
+    """Every feature switch on (unless the configuration says otherwise): more to lose."""
+    on = {s.key: "true" for s in SETTINGS if s.feature_id}
+    return config.model_copy(update={"settings": {**on, **config.settings}})
+
+
+@FAST
+@given(configurations(), regions)
+def test_zmo_means_no_model_providers(config, region):
+    options = options_for(config.model_copy(update={"zmo": True}), region)
+    flows = flows_for(options)
+    assert not flows["party"].isin(["OpenAI", "Anthropic"]).any()
+
+
+@SLOW
+@given(tenants(), configurations())
+def test_zmo_exposure_has_no_model_providers(tenant, config):
+    e = exposure(tenant, _switched_on(config).model_copy(update={"zmo": True}))
+    assert (e["party_kind"] != "model_provider").all()
+
+
+@FAST
+@given(configurations(), regions)
+def test_zdr_never_lengthens_a_window(config, region):
+    base = options_for(config, region)
+    keys = ["feature_id", "content_item", "party"]
+    off = flows_for(FlowOptions(base.zmo, False, base.region, base.settings)).set_index(keys)
+    on = flows_for(FlowOptions(base.zmo, True, base.region, base.settings)).set_index(keys)
+    assert sorted(on.index) == sorted(off.index)
+    on = on.loc[off.index]
+    bounded_before = off["retention_max_days"].notna()
+    assert on.loc[bounded_before, "retention_max_days"].notna().all()
+    assert (
+        on.loc[bounded_before, "retention_max_days"] <= off.loc[bounded_before, "retention_max_days"]
+    ).all()
+
+
+@SLOW
+@given(tenants(), configurations(), st.sampled_from(FEATURES))
+def test_switching_a_feature_off_never_raises_exposure(tenant, config, feature):
+    config = _switched_on(config)
+    switches = {s.key: "false" for s in SETTINGS if s.feature_id == feature}
+    off = config.model_copy(update={"settings": {**config.settings, **switches}})
+    before, after = totals(tenant, config).iloc[0], totals(tenant, off).iloc[0]
+    for figure in FIGURES:
+        assert after[figure] <= before[figure], figure
+    keys = ["party", "data_category"]
+    e_before = exposure(tenant, config).set_index(keys)
+    e_after = exposure(tenant, off).set_index(keys)
+    assert e_after.index.isin(e_before.index).all()
+    numbers = EXPOSURE_COLUMNS[4:]
+    assert (e_after[numbers] <= e_before.loc[e_after.index, numbers]).all().all()
+
+
+@FAST
+@given(configurations(), st.sampled_from(["EU", "UK", "CA", "AU", "JP", "IN"]))
+def test_non_us_hosting_gives_the_zmo_flows(config, region):
+    abroad = flows_for(options_for(config, region))
+    zmo = flows_for(options_for(config.model_copy(update={"zmo": True}), "US"))
+    abroad = abroad.assign(location=abroad["location"].replace(region, "US"))
+    pd.testing.assert_frame_equal(abroad.drop(columns="basis"), zmo.drop(columns="basis"))
+
+
+@SLOW
+@given(tenants("ta"), tenants("tb"), configurations())
+def test_exposure_adds_up_across_tenants(a, b, config):
+    both = totals(concat([a, b]), config).set_index("tenant_id")
+    apart = pd.concat([totals(a, config), totals(b, config)]).set_index("tenant_id")
+    pd.testing.assert_frame_equal(both, apart)
+    e_both = exposure(concat([a, b]), config)
+    e_apart = pd.concat([exposure(a, config), exposure(b, config)], ignore_index=True)
+    pd.testing.assert_frame_equal(e_both, e_apart)
