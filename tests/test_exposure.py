@@ -14,10 +14,10 @@ from zoomai.exposure import (
     exposure,
     feature_status,
     pareto,
-    retention_inventory,
     totals,
     what_if,
 )
+from zoomai.retention import residency, retention_inventory
 from zoomai.tenants import concat, load_tenant
 
 # Usage of the tiny tenant (users u1: client 6.0.0, summaries to all invitees; u2: 5.14.0,
@@ -180,6 +180,23 @@ def test_retention_inventory_curves(tenant):
     # with ZDR the meeting-summary transcript is held for its day only (up to 1 day)
     assert zoom_zdr[day("2026-01-06", tz="UTC")] == 2
     assert zoom_zdr[day("2026-01-07", tz="UTC")] == 1 + 2
+
+
+def test_residency_worst_case(tenant):
+    r = residency(tenant, "default").set_index("data_category")
+    transcript = r.loc["user.content.transcript"]  # a1, a2, a4 at Zoom, OpenAI, Anthropic
+    assert (transcript["records"], transcript["worst_window"], transcript["worst_max_days"]) == (
+        9,
+        "bounded",
+        30,
+    )
+    assert transcript["worst_parties"] == "Anthropic; OpenAI; Zoom"
+    summary = r.loc["user.content.ai_generated.summary"]  # customer storage keeps it until deleted
+    assert (summary["worst_window"], summary["worst_parties"]) == ("unbounded", "Customer storage")
+    assert pd.isna(summary["worst_max_days"])
+    assert summary["locations"] == "US; unknown"
+    hardened = residency(tenant, "hardened").set_index("data_category")
+    assert hardened.loc["user.content.transcript", "worst_max_days"] == 30  # a4's call transcript at Zoom
 
 
 def test_compare_marks_pareto(tenant):

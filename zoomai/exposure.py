@@ -91,7 +91,6 @@ FEATURE_COLUMNS = [
     "status",
     "reason",
 ]
-INVENTORY_COLUMNS = ["tenant_id", "party", "party_kind", "window", "date", "records_held"]
 
 
 def flow_keys() -> tuple[str, ...]:
@@ -124,11 +123,11 @@ class Scenario:
     features: list[str]
 
 
-def _tenant_ids(tenant: Tenant) -> list[str]:
+def tenant_ids(tenant: Tenant) -> list[str]:
     return tenant.tenants["tenant_id"].tolist()
 
 
-def _one(tenant: Tenant, tenant_id: str) -> Tenant:
+def one_tenant(tenant: Tenant, tenant_id: str) -> Tenant:
     """The tables of one tenant of a (possibly concatenated) Tenant."""
     if len(tenant.tenants) == 1:
         return tenant
@@ -196,7 +195,7 @@ def _no_availability() -> pd.DataFrame:
 
 
 @dataclass
-class _Rows:
+class UsageKeys:
     """Usage of one tenant as arrays: the usage key of each row (setting group, feature,
     shared) and the bits of the (party, data category) pairs each row touches."""
 
@@ -205,7 +204,7 @@ class _Rows:
     feature: np.ndarray
 
 
-def _rows(sc: Scenario) -> _Rows:
+def usage_keys(sc: Scenario) -> UsageKeys:
     usage = sc.tenant.usage
     users, features = pd.Categorical(usage["user_id"]), pd.Categorical(usage["feature_id"])
     user_pos = pd.Index(sc.tenant.users["user_id"]).get_indexer(users.categories)
@@ -215,7 +214,7 @@ def _rows(sc: Scenario) -> _Rows:
     group = sc.user_group[user_pos][users.codes]
     feature = feat_pos[features.codes].astype(np.int64)
     shared = usage["output_shared"].to_numpy().astype(np.int64)
-    return _Rows(key=(group * len(sc.features) + feature) * 2 + shared, group=group, feature=feature)
+    return UsageKeys(key=(group * len(sc.features) + feature) * 2 + shared, group=group, feature=feature)
 
 
 def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
@@ -242,17 +241,20 @@ def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarr
 @dataclass
 class Result:
     """Exposure of one tenant under one configuration: `exposure` (EXPOSURE_COLUMNS),
-    `totals` (one TOTAL_COLUMNS row as a dict) and `features` (FEATURE_COLUMNS)."""
+    `totals` (one TOTAL_COLUMNS row as a dict), `features` (FEATURE_COLUMNS) and `items` (the
+    scenario's flows, one row per setting group, content item and party, with
+    RECORD_FIGURES)."""
 
     exposure: pd.DataFrame
     totals: dict[str, object]
     features: pd.DataFrame
+    items: pd.DataFrame
 
 
 def analyse(sc: Scenario, policy: Policy | None = None) -> Result:
     """Weigh a scenario's flows by its tenant's usage."""
     policy = policy or load_policy()
-    rows = _rows(sc)
+    rows = usage_keys(sc)
     counts = np.bincount(rows.key, minlength=len(sc.groups) * len(sc.features) * 2)
     items = _item_figures(sc.flows, counts, sc.region)
     # one row per (flow, data category): a content item of several categories counts in each
@@ -283,7 +285,7 @@ def analyse(sc: Scenario, policy: Policy | None = None) -> Result:
         "uses": len(sc.tenant.usage),
         "uses_lost": int(features["uses_lost"].sum()),
     }
-    return Result(exposure=exposure, totals=totals, features=features)
+    return Result(exposure=exposure, totals=totals, features=features, items=items)
 
 
 RECORD_FIGURES = [
@@ -316,7 +318,7 @@ def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.Da
     )
 
 
-def _people(sc: Scenario, flows: pd.DataFrame, rows: _Rows, policy: Policy) -> dict:
+def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) -> dict:
     """People per (party, category) pair, once per activity and setting group, and in total."""
     usage = sc.tenant.usage
     n_keys = len(sc.groups) * len(sc.features) * 2
@@ -349,8 +351,7 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: _Rows, policy: Policy) -> d
         "people_external": np.maximum.reduceat(external, starts) if not empty else external,
         "people_without_notice": np.maximum.reduceat(no_notice, starts) if not empty else no_notice,
     }
-    combos, inverse = np.unique(unit_mask, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    combos, inverse = _distinct_rows(unit_mask)
     combo_sums = {c: np.bincount(inverse, weights=v, minlength=len(combos)) for c, v in figures.items()}
     per_pair = {c: np.zeros(n_pairs) for c in figures}
     for p in range(n_pairs):
@@ -364,7 +365,19 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: _Rows, policy: Policy) -> d
     return {"pairs": pairs, "totals": totals}
 
 
-def _features(sc: Scenario, rows: _Rows) -> pd.DataFrame:
+def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D bit-mask array and each row's index into them (hashing,
+    word by word: far faster than np.unique(axis=0), which sorts)."""
+    codes = np.zeros(len(masks), dtype=np.int64)
+    for w in range(masks.shape[1]):
+        word_codes, word_values = pd.factorize(masks[:, w])
+        codes, _ = pd.factorize(codes * len(word_values) + word_codes)
+    first = np.full(int(codes.max(initial=-1)) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return masks[first], codes
+
+
+def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     """Per feature: users it is available to, uses, uses lost (feature unavailable to the user)."""
     avail = sc.available
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
@@ -391,12 +404,13 @@ def _features(sc: Scenario, rows: _Rows) -> pd.DataFrame:
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
 
-def _each(
+def each_tenant(
     tenant: Tenant, configuration: str | Configuration, matrix: pd.DataFrame | None = None
 ) -> Iterable[Result]:
+    """The analysis of every tenant of `tenant` (one or several concatenated)."""
     policy = load_policy()
-    for tid in _tenant_ids(tenant):
-        yield analyse(scenario(_one(tenant, tid), configuration, matrix, policy), policy)
+    for tid in tenant_ids(tenant):
+        yield analyse(scenario(one_tenant(tenant, tid), configuration, matrix, policy), policy)
 
 
 def exposure(
@@ -412,7 +426,7 @@ def exposure(
     cross_border_records: held at a location other than the tenant's hosting region (the
     public counts as outside); records_location_unknown: held where the sources do not say.
     """
-    frames = [r.exposure for r in _each(tenant, configuration, matrix)]
+    frames = [r.exposure for r in each_tenant(tenant, configuration, matrix)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EXPOSURE_COLUMNS)
 
 
@@ -421,7 +435,7 @@ def feature_status(
 ) -> pd.DataFrame:
     """Features available and lost per tenant; columns FEATURE_COLUMNS. status: available (to
     every user), partly, or lost (to none); reason: why it is unavailable where it is."""
-    frames = [r.features for r in _each(tenant, configuration, matrix)]
+    frames = [r.features for r in each_tenant(tenant, configuration, matrix)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FEATURE_COLUMNS)
 
 
@@ -431,7 +445,7 @@ def totals(
     """One row per tenant; columns TOTAL_COLUMNS. Records count each content item once; people
     once per activity; exposure_score = records x min(window, SCORE_HORIZON_DAYS) with unbounded
     and unknown windows counted as the horizon (a worst case for ranking, not a fact)."""
-    return pd.DataFrame([r.totals for r in _each(tenant, configuration, matrix)], columns=TOTAL_COLUMNS)
+    return pd.DataFrame([r.totals for r in each_tenant(tenant, configuration, matrix)], columns=TOTAL_COLUMNS)
 
 
 def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "features_available") -> pd.Series:
@@ -517,8 +531,8 @@ def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFra
     matrix = load_feature_matrix()
     policy = load_policy()
     frames = []
-    for tid in _tenant_ids(tenant):
-        one = _one(tenant, tid)
+    for tid in tenant_ids(tenant):
+        one = one_tenant(tenant, tid)
         ref = analyse(scenario(one, base_config, matrix, policy), policy).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
@@ -543,47 +557,6 @@ def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFra
         frames.append(table.assign(rank=np.arange(1, len(table) + 1)))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=WHAT_IF_COLUMNS)
     return out[WHAT_IF_COLUMNS]
-
-
-def retention_inventory(
-    tenant: Tenant, configuration: str | Configuration = "default", days_after: int = SCORE_HORIZON_DAYS
-) -> pd.DataFrame:
-    """Records each party holds on each day, from the first use until `days_after` days after
-    the last, assuming every window runs to its maximum (worst case); columns
-    INVENTORY_COLUMNS. window: bounded, unbounded (kept until deleted) or unknown (the sources
-    do not say: shown as still held, apart from unbounded)."""
-    policy = load_policy()
-    frames = []
-    for tid in _tenant_ids(tenant):
-        sc = scenario(_one(tenant, tid), configuration, policy=policy)
-        usage = sc.tenant.usage
-        if usage.empty or sc.flows.empty:
-            continue
-        day = usage["time"].dt.floor("D")
-        first = day.min()
-        day_index = ((day - first).dt.days).to_numpy(dtype=np.int64)
-        n_days = int(day_index.max()) + 1 + days_after
-        rows = _rows(sc)
-        n_keys = len(sc.groups) * len(sc.features) * 2
-        created = np.bincount(rows.key * n_days + day_index, minlength=n_keys * n_days).reshape(
-            n_keys, n_days
-        )
-        flows = sc.flows
-        k0 = flows["k0"].to_numpy()
-        made = created[flows["k1"].to_numpy()] + np.where((k0 >= 0)[:, None], created[np.maximum(k0, 0)], 0)
-        total = np.cumsum(made, axis=1)
-        lag = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
-        bounded = (flows["window"] == "bounded").to_numpy()
-        held = total.copy()
-        for i in np.flatnonzero(bounded & (lag < n_days)):  # held on days t .. t + max - 1
-            held[i, lag[i] :] -= total[i, : n_days - lag[i]]
-        frame = pd.DataFrame(held, index=pd.MultiIndex.from_frame(flows[["party", "party_kind", "window"]]))
-        frame = frame.groupby(level=[0, 1, 2]).sum()
-        frame.columns = pd.date_range(first, periods=n_days, freq="D")
-        long = frame.stack().rename("records_held").reset_index()
-        long.columns = ["party", "party_kind", "window", "date", "records_held"]
-        frames.append(long.assign(tenant_id=tid)[INVENTORY_COLUMNS])
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INVENTORY_COLUMNS)
 
 
 def cmd_exposure(args: argparse.Namespace) -> int:
