@@ -246,3 +246,24 @@ def test_cli_errors_are_clean():
     assert code == 2 and "unknown configuration 'nope'" in err and "Traceback" not in err
     code, _, err = run_cli("exposure", "no_such_tenant")
     assert code == 2 and "no_such_tenant" in err
+
+
+def test_what_if_shortcut_equals_reapplying_the_configuration(tenant):
+    # what_if changes the users' flow settings in place of re-applying each configuration
+    from zoomai.configurations import apply_configuration, get_configuration
+    from zoomai.exposure import (
+        analyse,
+        candidate_changes,
+        changed_configuration,
+        flow_settings,
+        scenario_from,
+        with_change,
+    )
+
+    base = get_configuration("default")
+    applied = apply_configuration(tenant, base)
+    wide = flow_settings(applied)
+    for _, key, value in candidate_changes(base):
+        fast = analyse(scenario_from(*with_change(applied, wide, key, value))).totals
+        slow = totals(tenant, changed_configuration(base, key, value)).iloc[0].to_dict()
+        assert fast == slow, key

@@ -145,30 +145,50 @@ def scenario(
     policy: Policy | None = None,
 ) -> Scenario:
     """Apply the configuration to a single tenant and build the flows of each setting group."""
-    matrix = load_feature_matrix() if matrix is None else matrix
-    policy = policy or load_policy()
     applied = apply_configuration(tenant, _configuration(configuration))
-    info = applied.info
+    return scenario_from(applied, flow_settings(applied), matrix, policy)
+
+
+def flow_settings(applied: Tenant) -> pd.DataFrame:
+    """Each user's effective values of the flow keys: one row per user (in `users` order),
+    one column per flow key, canonical text or "" where unset."""
     keys = list(flow_keys())
     eff = effective_settings(applied)
     eff = eff[eff["key"].isin(keys)]
     wide = eff.pivot(index="user_id", columns="key", values="value").reindex(
         index=applied.users["user_id"], columns=keys
     )
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(wide.astype(object).fillna("")))
-    features = list(dict.fromkeys(matrix["feature_id"]))
+    return wide.astype(object).fillna("")
+
+
+def scenario_from(
+    applied: Tenant,
+    wide: pd.DataFrame,
+    matrix: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+    memo: dict | None = None,
+) -> Scenario:
+    """The scenario of a tenant with its configuration applied, given its users' flow settings
+    (`flow_settings`). `memo` keeps each setting group's flows across calls (what-if)."""
+    policy = policy or load_policy()
+    features = list(dict.fromkeys((load_feature_matrix() if matrix is None else matrix)["feature_id"]))
+    info = applied.info
+    memo = {} if memo is None else memo
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(wide))
     groups, flow_parts, avail_parts = [], [], []
     for g, values in enumerate(uniques):
-        settings = {k: parse_value(SPECS[k], v) for k, v in zip(keys, values, strict=True) if v}  # "" = unset
         options = FlowOptions(
             zmo=bool(info["zmo_enabled"]),
             zdr=bool(info["zdr_enabled"]),
             region=str(info["hosting_region"]),
-            settings=settings,
+            settings={k: parse_value(SPECS[k], v) for k, v in zip(wide.columns, values, strict=True) if v},
         )
+        key = (options.zmo, options.zdr, options.region, values)
+        if key not in memo:
+            memo[key] = (flows_for(options, matrix, policy), availability(options, matrix, policy))
         groups.append(options)
-        flow_parts.append(flows_for(options, matrix, policy).assign(group=g))
-        avail_parts.append(availability(options, matrix, policy).assign(group=g))
+        flow_parts.append(memo[key][0].assign(group=g))
+        avail_parts.append(memo[key][1].assign(group=g))
     flows = pd.concat(flow_parts, ignore_index=True) if flow_parts else _no_flows()
     flows["f"] = pd.Index(features).get_indexer(flows["feature_id"])
     flows["window"] = window_kind(flows)
@@ -516,10 +536,21 @@ def candidate_changes(base: Configuration) -> list[tuple[str, str, str]]:
     return out
 
 
-def _changed(base: Configuration, key: str, value: str) -> Configuration:
+def changed_configuration(base: Configuration, key: str, value: str) -> Configuration:
+    """The configuration a what-if change stands for: `base` with ZMO/ZDR on or `key` locked."""
     if key in ("zmo", "zdr"):
         return base.model_copy(update={key: True})
     return base.model_copy(update={"settings": {**base.settings, key: value}})
+
+
+def with_change(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> tuple[Tenant, pd.DataFrame]:
+    """The applied tenant and flow settings after one change: ZMO/ZDR on, or `key` locked to
+    `value` at the account level, which puts it in force for every user (whitepaper: a lock
+    stops every lower level). Equal to re-applying the changed configuration (tested)."""
+    if key in ("zmo", "zdr"):
+        tenants = applied.tenants.assign(**{f"{key}_enabled": True})
+        return Tenant(**{**vars(applied), "tenants": tenants}), wide
+    return applied, wide.assign(**{key: value})
 
 
 def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFrame:
@@ -528,15 +559,17 @@ def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFra
     no other change (or the base) beats on both exposure score and features available; rank
     orders Pareto-efficient changes first, then by score removed, then fewer features lost."""
     base_config = _configuration(base)
-    matrix = load_feature_matrix()
     policy = load_policy()
     frames = []
     for tid in tenant_ids(tenant):
-        one = one_tenant(tenant, tid)
-        ref = analyse(scenario(one, base_config, matrix, policy), policy).totals
+        applied = apply_configuration(one_tenant(tenant, tid), base_config)
+        wide = flow_settings(applied)
+        memo: dict = {}
+        ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
-            t = analyse(scenario(one, _changed(base_config, key, value), matrix, policy), policy).totals
+            changed = scenario_from(*with_change(applied, wide, key, value), policy=policy, memo=memo)
+            t = analyse(changed, policy).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):
                 rows.append({"change": label, "key": key, "value": value, **t})
         table = pd.DataFrame(rows)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ import pandas as pd
 from zoomai.configurations import Configuration, get_configuration
 from zoomai.matrix import load_feature_matrix
 from zoomai.output import FORMATS, write_table
+from zoomai.paths import data_dir
 from zoomai.policy import UNBOUNDED, UNKNOWN, Policy, load_policy
 from zoomai.registry import RETENTION_LIMITS, SETTINGS, SPECS, parse_value, period_days
 from zoomai.tables import split_list
@@ -66,6 +69,10 @@ RECIPIENTS_KEY = "in_meeting.meeting_summary_with_ai_companion.who_will_receive_
 ALL_INVITEES = "4"  # registry enum: all invitees including those outside the organisation
 EMAIL_KEY = "zoomai.meetings.summary_email"
 RESTRICT_KEY = "zoomai.meetings.summary_restrict_external_sharing"
+# The settings that shape flows beyond switching features on and off.
+SHAPING_KEYS = frozenset(
+    {EMAIL_KEY, RECIPIENTS_KEY, RESTRICT_KEY, *(k for p in RETENTION_LIMITS.values() for k in p)}
+)
 
 
 @dataclass(frozen=True)
@@ -103,15 +110,25 @@ def availability(
     options: FlowOptions, matrix: pd.DataFrame | None = None, policy: Policy | None = None
 ) -> pd.DataFrame:
     """One row per feature: feature_id, product, feature, available, reason (why it is lost)."""
-    matrix = load_feature_matrix() if matrix is None else matrix
     policy = policy or load_policy()
-    feats = matrix.drop_duplicates("feature_id")[["feature_id", "product", "feature", "zmo_eligible"]]
-    off = switched_off(options.settings)
+    off = frozenset(switched_off(options.settings))
     zmo = options.zmo_effective(policy)
+    if matrix is None and policy is load_policy():  # bundled data: memoised
+        return _bundled_availability(off, zmo, bool(options.zmo), data_dir()).copy()
+    return _availability(off, zmo, bool(options.zmo), matrix if matrix is not None else load_feature_matrix())
+
+
+@lru_cache(maxsize=1024)
+def _bundled_availability(off: frozenset[str], zmo: bool, zmo_chosen: bool, folder: Path) -> pd.DataFrame:
+    return _availability(off, zmo, zmo_chosen, load_feature_matrix())
+
+
+def _availability(off: frozenset[str], zmo: bool, zmo_chosen: bool, matrix: pd.DataFrame) -> pd.DataFrame:
+    feats = matrix.drop_duplicates("feature_id")[["feature_id", "product", "feature", "zmo_eligible"]]
     reason = pd.Series("", index=feats.index, dtype=object)
     reason[feats["feature_id"].isin(off)] = "switched off"
     not_eligible = zmo & ~feats["zmo_eligible"]
-    why_zmo = "not ZMO eligible (hosted outside the US)" if not options.zmo else "not ZMO eligible"
+    why_zmo = "not ZMO eligible (hosted outside the US)" if not zmo_chosen else "not ZMO eligible"
     reason[not_eligible & (reason == "")] = why_zmo
     out = feats.drop(columns="zmo_eligible").assign(available=reason == "", reason=reason)
     return out.reset_index(drop=True)
@@ -178,9 +195,27 @@ def flows_for(
 ) -> pd.DataFrame:
     """All flows under `options`; columns FLOW_COLUMNS (retention_max_days empty when unbounded
     or unknown, and retention_note says which)."""
-    matrix = load_feature_matrix() if matrix is None else matrix
-    policy = policy or load_policy()
-    available = set(availability(options, matrix, policy).query("available")["feature_id"])
+    available = availability(options, matrix, policy).query("available")["feature_id"]
+    if matrix is None and (policy is None or policy is load_policy()):  # bundled data: memoised
+        shaping = tuple(sorted((k, v) for k, v in options.settings.items() if k in SHAPING_KEYS))
+        table = _bundled_flows(options.zmo, options.zdr, options.region, shaping, data_dir())
+    else:
+        table = _all_flows(
+            options, load_feature_matrix() if matrix is None else matrix, policy or load_policy()
+        )
+    return table[table["feature_id"].isin(available)].reset_index(drop=True)
+
+
+@lru_cache(maxsize=1024)
+def _bundled_flows(
+    zmo: bool, zdr: bool, region: str, shaping: tuple[tuple[str, object], ...], folder: Path
+) -> pd.DataFrame:
+    """_all_flows of the bundled data in `folder`, memoised: what-if analyses ask again and again."""
+    return _all_flows(FlowOptions(zmo, zdr, region, dict(shaping)), load_feature_matrix(), load_policy())
+
+
+def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """The flows of every feature as if available (flows_for keeps the available ones)."""
     zmo = options.zmo_effective(policy)
     locations = policy.locations.set_index("id")["resolves_to"]
     facts = policy.facts.set_index("id")
@@ -197,7 +232,7 @@ def flows_for(
         and options.settings.get(RESTRICT_KEY) is not True
     )
     rows: list[dict] = []
-    for item in matrix[matrix["feature_id"].isin(available)].itertuples(index=False):
+    for item in matrix.itertuples(index=False):
         base = {c: getattr(item, c) for c in ITEM_COLUMNS}
         processing = str(item.zoom_processing_location)
 

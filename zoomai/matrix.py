@@ -8,6 +8,7 @@ the data-category taxonomy, and returns a typed DataFrame (model `FeatureMatrix`
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -126,9 +127,17 @@ def feature_slug(product: str, feature: str) -> str:
 
 
 def load_feature_matrix(path: Path | str | None = None, policy: Policy | None = None) -> pd.DataFrame:
-    """Read, validate and type the feature matrix; raise DataError naming file, line and column."""
+    """Read, validate and type the feature matrix; raise DataError naming file, line and column.
+    Read once per file and policy (and file change); each call returns its own copy."""
     path = Path(path) if path else data_file("feature_matrix.csv")
     policy = policy or load_policy()
+    stamp = path.stat().st_mtime_ns if path.exists() else None
+    return _load_matrix(path, stamp, policy.path).copy()
+
+
+@cache
+def _load_matrix(path: Path, stamp: int | None, policy_path: Path) -> pd.DataFrame:
+    policy = load_policy(policy_path)
     text = read_csv_text(path, COLUMNS)
     problems = schema_problems(FeatureMatrixTextSchema, text)
     if not problems:
@@ -306,3 +315,27 @@ def changes(matrix: pd.DataFrame, since: str, until: str) -> pd.DataFrame:
         mask,
         ["added_in_version", "product", "feature", "zmo_eligible", "min_client_version", "inputs", "outputs"],
     ].reset_index(drop=True)
+
+
+def version_history(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Every feature with the whitepaper version that added it, oldest first.
+
+    Columns: added_in_version, added_in_source (changelog, or earliest_documented: already in
+    the earliest version the changelog covers), product, feature, zmo_eligible,
+    min_client_version, inputs, outputs.
+    """
+    feats = features(matrix)
+    version = feats["added_in_version"].map(parse_version)
+    changelog = (feats["added_in_source"] == "changelog").astype(int)  # earliest_documented first
+    feats = feats.assign(_v=version, _c=changelog).sort_values(["_v", "_c"], kind="stable")
+    columns = [
+        "added_in_version",
+        "added_in_source",
+        "product",
+        "feature",
+        "zmo_eligible",
+        "min_client_version",
+        "inputs",
+        "outputs",
+    ]
+    return feats[columns].reset_index(drop=True)

@@ -1,0 +1,164 @@
+"""zoomai.notebook: escaping, figure bundles for the report exporter, parameters, summaries."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+from zoomai import notebook
+from zoomai.errors import ZoomaiError
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """What the helpers display: a list of (object, kwargs)."""
+    calls: list = []
+    monkeypatch.setattr(notebook, "display", lambda obj, **kw: calls.append((obj, kw)))
+    return calls
+
+
+@pytest.fixture
+def fresh_ids(monkeypatch):
+    monkeypatch.setattr(notebook, "_figure_ids", Counter())
+
+
+def test_md_escapes_values(shown):
+    notebook.md("Group **{name}** of {tenant}", name=SCRIPT, tenant="[x](javascript:alert(1)) *a* $x$")
+    bundle, kw = shown[0]
+    assert kw == {"raw": True}
+    text = bundle["text/markdown"]
+    assert text.startswith("Group **") and "<script" not in text
+    assert not any(c in text.split("** of ")[1] for c in "[]()*$")
+    html = markdown2html_mistune(text)
+    assert "<script" not in html and "<a " not in html and "<em>" not in html
+    assert "<strong>" in html  # the template's own Markdown still works
+
+
+def test_escape_markdown_renders_as_the_same_text():
+    html = markdown2html_mistune(notebook.escape_markdown("A & B <b>x</b> #1 5.15.12"))
+    assert html.strip() == "<p>A &amp; B &lt;b&gt;x&lt;/b&gt; #1 5.15.12</p>"
+
+
+def test_table_escapes_cells_headers_and_caption(shown):
+    frame = pd.DataFrame({"group": [SCRIPT], "<i>col</i>": [1]})
+    notebook.table(frame, caption="<b>cap</b>")
+    bundle = shown[0][0]
+    html = bundle["text/html"]
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;i&gt;col&lt;/i&gt;" in html and "&lt;b&gt;cap&lt;/b&gt;" in html
+    assert SCRIPT in bundle["text/plain"]  # plain text is not HTML
+
+
+def test_table_shows_missing_values_as_empty_cells():
+    frame = pd.DataFrame({"notice": pd.array([True, None], dtype="boolean"), "share": [0.5, float("nan")]})
+    html = notebook.table_html(frame)
+    assert "NA" not in html and "nan" not in html.lower() and "<td>True</td>" in html
+
+
+def _fig() -> go.Figure:
+    return go.Figure(go.Bar(x=["a", SCRIPT], y=[1, 2]), layout={"title": {"text": "t"}, "height": 300})
+
+
+def test_figure_bundle_has_plotly_json_and_html_without_plotly_js(fresh_ids):
+    bundle = notebook.figure_bundle(_fig())
+    assert set(bundle) == {"application/vnd.plotly.v1+json", "text/html"}
+    spec = bundle["application/vnd.plotly.v1+json"]
+    assert spec["data"][0]["type"] == "bar" and spec["layout"]["title"]["text"] == "t"
+    json.dumps(spec)  # JSON-able as it is
+    html = bundle["text/html"]
+    assert "Plotly.newPlot" in html
+    assert "require(" not in html and "define(" not in html and "<script src" not in html
+    assert len(html) < 50_000  # a div and a call, not the 3 MB library
+    assert "<script>alert" not in html  # the figure's text is JSON-escaped
+
+
+def test_figure_ids_are_deterministic(fresh_ids, monkeypatch):
+    first = notebook.figure_bundle(_fig())["text/html"]
+    again = notebook.figure_bundle(_fig())["text/html"]
+    assert first != again  # the same figure twice in one run gets a second id
+    monkeypatch.setattr(notebook, "_figure_ids", Counter())
+    assert notebook.figure_bundle(_fig())["text/html"] == first  # a rerun gives identical HTML
+
+
+def test_show_displays_one_raw_bundle(shown, fresh_ids):
+    notebook.show(_fig())
+    assert len(shown) == 1
+    bundle, kw = shown[0]
+    assert kw == {"raw": True} and "application/vnd.plotly.v1+json" in bundle
+
+
+def test_check_parameters():
+    notebook.check_parameters(configuration="hardened", region="eu", tenant="eu_company_zmo", summary_path="")
+    for params, message in [
+        ({"region": "Europe"}, "notebook parameter region: expected a two-letter hosting region"),
+        ({"configuration": "nope"}, "notebook parameter configuration: unknown configuration 'nope'"),
+        ({"tenant": "nope"}, "notebook parameter tenant: nope: not a tenant folder"),
+        ({"summary_path": None}, "notebook parameter summary_path: expected text, got None"),
+        ({"colour": "red"}, "unknown notebook parameter 'colour'"),
+    ]:
+        with pytest.raises(ZoomaiError, match=message.replace("(", r"\(")):
+            notebook.check_parameters(**params)
+
+
+def test_save_summary_writes_sorted_json_with_converted_scalars(tmp_path, shown):
+    path = tmp_path / "out" / "summary.json"
+    figures = {"b": np.int64(3), "a": np.float64(0.5), "c": [np.bool_(True), "x"], "d": {"e": pd.NA}}
+    clean = notebook.save_summary(figures, str(path))
+    assert clean == {"b": 3, "a": 0.5, "c": [True, "x"], "d": {"e": None}}
+    text = path.read_text()
+    assert list(json.loads(text)) == ["a", "b", "c", "d"]
+    assert json.loads(text) == clean
+    assert [p.name for p in path.parent.iterdir()] == ["summary.json"]  # no temporary file left
+    assert "Headline figures" in shown[0][0]["text/html"]  # always displayed as a table
+
+
+def test_save_summary_without_path_only_displays(tmp_path, shown, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert notebook.save_summary({"n": 1}, "") == {"n": 1}
+    assert list(tmp_path.iterdir()) == [] and len(shown) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            pd.DataFrame(),
+            "summary figure bad: expected a number, text, true/false, null, list or mapping, got DataFrame",
+        ),
+        (float("inf"), "summary figure bad: expected a finite number"),
+        ({1: 2}, "summary figure bad: expected text keys"),
+        ([1, object()], r"summary figure bad\[1\]: expected a number"),
+    ],
+)
+def test_save_summary_rejects_non_json_values(tmp_path, shown, value, message):
+    path = tmp_path / "summary.json"
+    path.write_text("old")
+    with pytest.raises(ZoomaiError, match=message):
+        notebook.save_summary({"ok": 1, "bad": value}, str(path))
+    assert path.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_save_summary_is_atomic(tmp_path, shown, monkeypatch):
+    path = tmp_path / "summary.json"
+    path.write_text("old")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(notebook.json, "dump", broken)
+    with pytest.raises(OSError, match="disk full"):
+        notebook.save_summary({"n": 1}, str(path))
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_print_figures(capsys):
+    notebook.print_figures({"users": np.int64(3), "name": "x", "by": {"US": 2}})
+    assert capsys.readouterr().out == 'users: 3\nname: x\nby: {"US": 2}\n'
