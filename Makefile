@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install zoomai with its test tools
 
-run: $(STAMP)  ## the main job: summary of the whitepaper feature matrix
-	$(BIN)/zoomai matrix --summary
+run: $(STAMP)  ## the report suite on the bundled data: reports/<run-id>/index.html
+	$(BIN)/zoomai report --schedule schedules/default.yaml --out reports
+	@echo "latest fully successful run: reports/latest/index.html"
 
 test: $(STAMP)  ## lint, then unit, property, notebook and pipeline tests
 	$(BIN)/ruff check zoomai tests benchmarks

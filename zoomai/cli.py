@@ -14,7 +14,15 @@ from zoomai.versions import is_version
 
 EXIT_USER_ERROR = 2
 # Modules that add a subcommand with `register(subparsers)`.
-COMMAND_MODULES = ("zoomai.settings", "zoomai.simulate", "zoomai.importer", "zoomai.flows")
+COMMAND_MODULES = (
+    "zoomai.settings",
+    "zoomai.simulate",
+    "zoomai.importer",
+    "zoomai.flows",
+    "zoomai.exposure",
+    "zoomai.report",
+    "zoomai.datamap",
+)
 
 
 def _version_arg(text: str) -> str:
