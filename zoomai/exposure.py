@@ -174,7 +174,7 @@ def scenario_from(
     features = list(dict.fromkeys((load_feature_matrix() if matrix is None else matrix)["feature_id"]))
     info = applied.info
     memo = {} if memo is None else memo
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(wide))
+    codes, uniques = _factorize_rows(wide)
     groups, flow_parts, avail_parts = [], [], []
     for g, values in enumerate(uniques):
         options = FlowOptions(
@@ -204,6 +204,13 @@ def scenario_from(
         available=pd.concat(avail_parts, ignore_index=True) if avail_parts else _no_availability(),
         features=features,
     )
+
+
+def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct rows of `frame` (in order of appearance) and those rows as tuples
+    (hashing whole rows: much cheaper than a MultiIndex for many columns)."""
+    codes, uniques = pd.factorize(pd.Series(list(zip(*(frame[c] for c in frame.columns), strict=True))))
+    return codes, list(uniques)
 
 
 def _no_flows() -> pd.DataFrame:
@@ -282,7 +289,7 @@ def analyse(sc: Scenario, policy: Policy | None = None) -> Result:
         "data_category", ignore_index=True
     )
     pair_cols = ["party", "party_kind", "data_category"]
-    pair, pairs = pd.factorize(pd.MultiIndex.from_frame(flows[pair_cols]))
+    pair, pairs = _factorize_rows(flows[pair_cols])
     flows["pair"] = pair
     people = _people(sc, flows, rows, policy)
     table = flows.groupby("pair")[RECORD_FIGURES].sum().join(people["pairs"])
@@ -424,6 +431,12 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
 
+def analysis(tenant: Tenant, configuration: str | Configuration = "default") -> Result:
+    """The whole analysis of a single tenant under a configuration, in one pass: totals,
+    exposure, features and the flows with their records (see Result)."""
+    return analyse(scenario(tenant, configuration))
+
+
 def each_tenant(
     tenant: Tenant, configuration: str | Configuration, matrix: pd.DataFrame | None = None
 ) -> Iterable[Result]:
@@ -553,6 +566,12 @@ def with_change(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> tu
     return applied, wide.assign(**{key: value})
 
 
+def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool:
+    if key in ("zmo", "zdr"):
+        return bool(applied.info[f"{key}_enabled"])
+    return bool((wide[key] == value).all())
+
+
 def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFrame:
     """Single setting changes on `base` ranked by exposure removed against features lost;
     columns WHAT_IF_COLUMNS. Changes that alter no figure are left out. `pareto` marks changes
@@ -568,6 +587,8 @@ def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFra
         ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
+            if _in_force(applied, wide, key, value):
+                continue  # already so for every user: nothing would change
             changed = scenario_from(*with_change(applied, wide, key, value), policy=policy, memo=memo)
             t = analyse(changed, policy).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):

@@ -7,6 +7,8 @@ changes (zoomai.exposure.what_if); each names the whitepaper section it rests on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from zoomai.policy import Policy, load_policy
@@ -33,7 +35,7 @@ def _n(value: float) -> str:
 
 
 def executive_summary(
-    totals: pd.Series,
+    totals: Mapping[str, object],
     features: pd.DataFrame,
     guarantees: pd.DataFrame,
     changes: pd.DataFrame,
@@ -41,7 +43,7 @@ def executive_summary(
 ) -> pd.DataFrame:
     """Findings, most important first; columns FINDING_COLUMNS.
 
-    totals: one row of zoomai.exposure.totals; features: feature_status; guarantees:
+    totals: zoomai.exposure.analysis(...).totals (or a row of totals); features: its features; guarantees:
     option_guarantees of the configuration; changes: what_if on the configuration.
     """
     policy = policy or load_policy()

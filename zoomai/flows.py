@@ -195,7 +195,8 @@ def flows_for(
 ) -> pd.DataFrame:
     """All flows under `options`; columns FLOW_COLUMNS (retention_max_days empty when unbounded
     or unknown, and retention_note says which)."""
-    available = availability(options, matrix, policy).query("available")["feature_id"]
+    avail = availability(options, matrix, policy)
+    available = avail.loc[avail["available"], "feature_id"]
     if matrix is None and (policy is None or policy is load_policy()):  # bundled data: memoised
         shaping = tuple(sorted((k, v) for k, v in options.settings.items() if k in SHAPING_KEYS))
         table = _bundled_flows(options.zmo, options.zdr, options.region, shaping, data_dir())

@@ -4,6 +4,8 @@ notebook prints in its nbval-checked cell and saves as the run's summary (notebo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from zoomai.matrix import summary
@@ -132,14 +134,16 @@ def retention(inventory: pd.DataFrame, residency: pd.DataFrame) -> dict[str, obj
 # --- tenant_risk_report notebook ---------------------------------------------------------------
 
 
-def tenant_risk(totals: pd.Series, features: pd.DataFrame, guarantees: pd.DataFrame) -> dict[str, object]:
+def tenant_risk(
+    totals: Mapping[str, object], features: pd.DataFrame, guarantees: pd.DataFrame
+) -> dict[str, object]:
     """The exposure totals of one tenant and configuration, features lost while in use, and
     guarantees that do not hold.
 
-    `totals`: one row of zoomai.exposure.totals; `features`: feature_status; `guarantees`:
-    zoomai.guarantees.option_guarantees.
+    `totals`: zoomai.exposure.analysis(...).totals (or a row of totals); `features`: its
+    features; `guarantees`: zoomai.guarantees.option_guarantees.
     """
-    figures = {k: totals[k] for k in totals.index if k != "tenant_id"}
+    figures = {k: v for k, v in totals.items() if k != "tenant_id"}
     lost = features[(features["status"] == "lost") & (features["uses"] > 0)]
     unmet = guarantees[(guarantees["kind"] == "guarantees") & ~guarantees["holds"].astype(bool)]
     return {

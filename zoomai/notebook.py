@@ -37,7 +37,9 @@ _figure_ids: Counter[str] = Counter()
 
 
 def setup() -> None:
-    """Pandas display options for reports: wide tables, no truncated cells, no MathJax in tables."""
+    """Pandas display options for reports: wide tables, no truncated cells, no MathJax in tables.
+    Also restarts figure ids, so a notebook run in a reused kernel gives the same HTML."""
+    _figure_ids.clear()
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.max_colwidth", None)
