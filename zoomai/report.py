@@ -382,6 +382,16 @@ def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEB
         def bad(loc: tuple[str | int, ...], message: str, j: int = j, job: Job = job) -> None:
             problems.append(source.problem(j, job.name, loc, message))
 
+        def resolved(field: str, specs: list[str], resolve, bad=bad) -> list[str]:
+            """Each spec resolved (tenant or configuration); a bad one is reported by index."""
+            out = []
+            for i, spec in enumerate(specs):
+                try:
+                    out.append(resolve(spec, source.base))
+                except ZoomaiError as exc:
+                    bad((field, i), _message(exc))
+            return out
+
         # notebooks
         notebooks: list[NotebookInfo] = []
         names = list(available) if job.notebooks == ALL else job.notebooks
@@ -413,22 +423,12 @@ def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEB
             if not tenants:
                 bad(("tenants",), f"no bundled tenants in {tenants_dir()}")
         elif job.tenants is not None:
-            tenants = []
-            for i, spec in enumerate(job.tenants):
-                try:
-                    tenants.append(_tenant_value(spec, source.base))
-                except ZoomaiError as exc:
-                    bad(("tenants", i), _message(exc))
+            tenants = resolved("tenants", job.tenants, _tenant_value)
 
         # configurations
         configurations: list[str] | None = None
         if job.configurations is not None:
-            configurations = []
-            for i, spec in enumerate(job.configurations):
-                try:
-                    configurations.append(_configuration_value(spec, source.base))
-                except ZoomaiError as exc:
-                    bad(("configurations", i), _message(exc))
+            configurations = resolved("configurations", job.configurations, _configuration_value)
 
         # extra parameters
         extra: dict[str, Any] = {}
