@@ -36,7 +36,7 @@ def peak_mb() -> float:
 
 def tenant_for(rows: int, seed: int):
     """A simulated tenant with at least `rows` usage rows (users scaled from a 200-user sample)."""
-    from zoomai.simulate import simulate_tenant
+    from zoomai.tenants.simulate import simulate_tenant
 
     users, tenant = 200, None
     for _ in range(4):  # rows grow about linearly with users; a few corrections reach the target
@@ -49,8 +49,8 @@ def tenant_for(rows: int, seed: int):
 
 def duckdb_exposure(con, sc) -> pd.DataFrame:
     """The exposure aggregates of one scenario in SQL."""
-    from zoomai.exposure import NO_BORDER
-    from zoomai.tables import split_list
+    from zoomai.analysis.exposure import NO_BORDER
+    from zoomai.core.csvio import split_list
 
     usage = sc.tenant.usage
     # the same inputs zoomai reads: dictionary codes of user and feature, and small lookups
@@ -119,8 +119,8 @@ def duckdb_exposure(con, sc) -> pd.DataFrame:
 
 
 def child(engine: str, rows: int, seed: int) -> dict:
-    from zoomai.exposure import analyse, scenario
-    from zoomai.policy import load_policy
+    from zoomai.analysis.exposure import analyse, scenario
+    from zoomai.facts.policy import load_policy
 
     tenant = tenant_for(rows, seed)
     policy = load_policy()

@@ -27,7 +27,9 @@ from pathlib import Path
 import nbformat
 
 from zoomai.cli import main as zoomai_main
-from zoomai.report import DEFAULT_SCHEDULE, KERNEL, default_workers, load_schedule, plan
+from zoomai.reporting.plan import plan
+from zoomai.reporting.runner import default_workers
+from zoomai.reporting.schedule import DEFAULT_SCHEDULE, KERNEL, load_schedule
 
 
 def empty_notebook(folder: Path) -> Path:

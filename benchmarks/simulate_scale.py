@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from zoomai.simulate import DEFAULT_PROFILE, simulate_tenant
-from zoomai.tenants import load_tenant, save_tenant
+from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_tenant
+from zoomai.tenants.tables import load_tenant, save_tenant
 
 
 def peer_write(n: int, users: int, folder: Path) -> float:

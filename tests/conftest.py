@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from zoomai.cli import main
-from zoomai.paths import data_dir
+from zoomai.core.paths import data_dir
 
 REPO = Path(__file__).resolve().parent.parent
 # Expected output of each notebook's `# NBVAL_CHECK_OUTPUT` cell (its headline figures). The
@@ -75,7 +75,7 @@ def tiny_tenant(tenant_id: str = "t1", region: str = "US", usage: list[tuple] | 
     all invitees) and u2 (client 5.14.0, user-level: summaries to internal invitees only);
     account: meeting summary, chat compose, call summary and Events smart compose on. `usage` rows are
     (activity_id, user, feature_id, internal, external, shared)."""
-    from zoomai.tenants import build
+    from zoomai.tenants.tables import build
 
     t = tenant_id
     usage = usage or [
@@ -84,7 +84,7 @@ def tiny_tenant(tenant_id: str = "t1", region: str = "US", usage: list[tuple] | 
         (3, "u1", "team_chat.chat_compose", 2, 0, True),
         (4, "u1", "phone.call_summary", 1, 1, False),
     ]
-    from zoomai.matrix import load_feature_matrix
+    from zoomai.facts.matrix import load_feature_matrix
 
     products = load_feature_matrix().drop_duplicates("feature_id").set_index("feature_id")["product"]
 

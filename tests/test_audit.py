@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from zoomai import audit
-from zoomai.registry import SETTINGS
-from zoomai.settings import effective_settings
-from zoomai.tenants import build
+from zoomai.analysis import audit
+from zoomai.facts.registry import SETTINGS
+from zoomai.tenants.effective import effective_settings
+from zoomai.tenants.tables import build
 
 T = "t1"
 RECIPIENTS = "in_meeting.meeting_summary_with_ai_companion.who_will_receive_summary"

@@ -1,4 +1,4 @@
-"""zoomai.charts on tiny hand-made tables: traces, labels and counts."""
+"""zoomai.reporting.charts on tiny hand-made tables: traces, labels and counts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from zoomai import charts
+from zoomai.reporting import charts
 
 
 def _flow(product, feature, item, category, party, kind, location="US"):

@@ -12,10 +12,10 @@ from fideslang.models import DataCategory, System, Taxonomy
 from fideslang.relationships import get_referenced_missing_keys
 
 from zoomai import load_data_categories
-from zoomai.configurations import get_configuration
-from zoomai.datamap import _validate, datamap, load_datamap_spec
-from zoomai.errors import DataError, ZoomaiError
-from zoomai.paths import data_file
+from zoomai.analysis.configurations import get_configuration
+from zoomai.analysis.datamap import _validate, datamap, load_datamap_spec
+from zoomai.core.errors import DataError, ZoomaiError
+from zoomai.core.paths import data_file
 
 PRESETS = ["default", "zmo", "zdr", "zmo_zdr", "hardened", "ai_off"]
 ZMO_FEATURES = {

@@ -98,7 +98,7 @@ def test_cli_process_exits_2_without_traceback(data_copy):
     rows, expected = bad_boolean(_rows(data_copy))
     path = _write(data_copy, rows)
     proc = subprocess.run(
-        [sys.executable, "-m", "zoomai.cli", "matrix", "--path", str(path)], capture_output=True, text=True
+        [sys.executable, "-m", "zoomai", "matrix", "--path", str(path)], capture_output=True, text=True
     )
     assert proc.returncode == 2
     assert proc.stdout == ""

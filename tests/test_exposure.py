@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli, tiny_tenant
 
-from zoomai.exposure import (
+from zoomai.analysis.exposure import (
     EXPOSURE_COLUMNS,
     compare,
     exposure,
@@ -17,8 +17,8 @@ from zoomai.exposure import (
     totals,
     what_if,
 )
-from zoomai.retention import residency, retention_inventory
-from zoomai.tenants import concat, load_tenant
+from zoomai.analysis.retention import residency, retention_inventory
+from zoomai.tenants.tables import concat, load_tenant
 
 # Usage of the tiny tenant (users u1: client 6.0.0, summaries to all invitees; u2: 5.14.0,
 # summaries to internal invitees only):
@@ -250,8 +250,8 @@ def test_cli_errors_are_clean():
 
 def test_what_if_shortcut_equals_reapplying_the_configuration(tenant):
     # what_if changes the users' flow settings in place of re-applying each configuration
-    from zoomai.configurations import apply_configuration, get_configuration
-    from zoomai.exposure import (
+    from zoomai.analysis.configurations import apply_configuration, get_configuration
+    from zoomai.analysis.exposure import (
         analyse,
         candidate_changes,
         changed_configuration,

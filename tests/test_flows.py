@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from zoomai.configurations import load_configurations
-from zoomai.errors import DataError
-from zoomai.flows import FLOW_COLUMNS, availability, flows, options_for
+from zoomai.analysis.configurations import load_configurations
+from zoomai.analysis.flows import FLOW_COLUMNS, availability, flows, options_for
+from zoomai.core.errors import DataError
 
 PRESETS = ["default", "zmo", "zdr", "zmo_zdr", "hardened", "ai_off"]
 REGIONS = ["US", "EU", "UK", "CA", "AU", "JP", "IN"]

@@ -22,9 +22,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zoomai.configurations import load_configurations
-from zoomai.errors import DataError
-from zoomai.guarantees import COLUMNS, load_guarantees, option_guarantees
+from zoomai.analysis.configurations import load_configurations
+from zoomai.analysis.guarantees import COLUMNS, load_guarantees, option_guarantees
+from zoomai.core.errors import DataError
 
 G, S = "guarantees", "still_flows"
 ZMO = [("zmo", G, True), ("zmo", S, True), ("zmo", S, True), ("zmo", S, True)]

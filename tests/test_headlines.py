@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zoomai import headlines
-from zoomai.configurations import get_configuration
-from zoomai.flows import availability, lost_features, options_for
-from zoomai.matrix import version_history
+from zoomai.analysis.configurations import get_configuration
+from zoomai.analysis.flows import availability, lost_features, options_for
+from zoomai.facts.matrix import version_history
+from zoomai.reporting import headlines
 
 
 def test_version_history_is_oldest_first_with_undocumented_before_changelog(matrix):

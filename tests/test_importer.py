@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from zoomai.errors import DataError
-from zoomai.importer import PRE_AI_NOTE, REPORT_FILE, import_settings, read_export, sanitise_id
-from zoomai.registry import SPECS
-from zoomai.tenants import load_tenant
+from zoomai.core.errors import DataError
+from zoomai.facts.registry import SPECS
+from zoomai.tenants.importer import PRE_AI_NOTE, REPORT_FILE, import_settings, read_export, sanitise_id
+from zoomai.tenants.tables import load_tenant
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zoom_api"
 SAMPLES = {

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from zoomai.matrix import changes, features, summary
+from zoomai.facts.matrix import changes, features, summary
 
 # Features per product as listed in the whitepaper's feature tables (v5.0).
 FEATURES = {

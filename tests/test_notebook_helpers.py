@@ -1,4 +1,4 @@
-"""zoomai.notebook: escaping, figure bundles for the report exporter, parameters, summaries."""
+"""zoomai.reporting.notebook: escaping, figure bundles for the report exporter, parameters, summaries."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from zoomai import notebook
-from zoomai.errors import ZoomaiError
+from zoomai.core.errors import ZoomaiError
+from zoomai.reporting import notebook
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -14,12 +14,12 @@ from conftest import tiny_tenant
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zoomai.configurations import Configuration
-from zoomai.exposure import EXPOSURE_COLUMNS, FIGURES, exposure, flow_keys, totals
-from zoomai.flows import FlowOptions, flows_for, options_for
-from zoomai.matrix import load_feature_matrix
-from zoomai.registry import SETTINGS, SPECS
-from zoomai.tenants import concat
+from zoomai.analysis.configurations import Configuration
+from zoomai.analysis.exposure import EXPOSURE_COLUMNS, FIGURES, exposure, flow_keys, totals
+from zoomai.analysis.flows import FlowOptions, flows_for, options_for
+from zoomai.facts.matrix import load_feature_matrix
+from zoomai.facts.registry import SETTINGS, SPECS
+from zoomai.tenants.tables import concat
 
 FEATURES = list(dict.fromkeys(load_feature_matrix()["feature_id"]))
 KEYS = list(flow_keys())

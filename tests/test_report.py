@@ -12,10 +12,18 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-from zoomai import report
-from zoomai.configurations import load_configurations
-from zoomai.report import adhoc_schedule, load_schedule, plan
-from zoomai.tenants import tenants_dir
+from zoomai.analysis.configurations import load_configurations
+from zoomai.reporting import runner
+from zoomai.reporting.export import plotly_js
+from zoomai.reporting.plan import plan
+from zoomai.reporting.schedule import (
+    DEFAULT_SCHEDULE,
+    adhoc_schedule,
+    list_notebooks,
+    load_schedule,
+    notebook_parameters,
+)
+from zoomai.tenants.tables import tenants_dir
 
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
 NOTEBOOKS = REPO / "notebooks"
@@ -148,8 +156,8 @@ def test_every_problem_is_listed_and_no_kernel_starts(tmp_path, monkeypatch):
     def no_kernel(*args, **kwargs):
         raise AssertionError("a kernel was started before the parameters were validated")
 
-    monkeypatch.setattr(report, "execute", no_kernel)
-    monkeypatch.setattr(report.concurrent.futures, "ProcessPoolExecutor", no_kernel)
+    monkeypatch.setattr(runner, "execute", no_kernel)
+    monkeypatch.setattr(runner.concurrent.futures, "ProcessPoolExecutor", no_kernel)
     code, _, err = fixture_report(
         tmp_path,
         JOB
@@ -201,7 +209,7 @@ def test_existing_run_id_is_refused(tmp_path):
 def test_default_suite(tmp_path):
     """The bundled schedule (what `make run` runs) on the bundled data: every run succeeds
     and gives an offline report linked from the index."""
-    schedule, source = load_schedule(report.DEFAULT_SCHEDULE)
+    schedule, source = load_schedule(DEFAULT_SCHEDULE)
     missing = [
         n
         for job in schedule.jobs
@@ -346,7 +354,7 @@ def check_html(path: Path, code_snippets: list[str] = ()) -> str:
     tags = _Tags()
     tags.feed(text)
     assert tags.network == [], f"{path}: network references {tags.network}"
-    rest = text.replace(report.plotly_js(), "")  # plotly.js itself names map tile servers
+    rest = text.replace(plotly_js(), "")  # plotly.js itself names map tile servers
     for cdn in ("cdnjs.cloudflare.com", "unpkg.com", "cdn.jsdelivr.net", "cdn.plot.ly", "require.min.js"):
         assert cdn not in rest, f"{path}: mentions {cdn}"
     assert 'class="jp-CodeMirrorEditor' not in text and 'class="jp-InputPrompt' not in text
@@ -354,8 +362,8 @@ def check_html(path: Path, code_snippets: list[str] = ()) -> str:
     for snippet in code_snippets:
         assert snippet not in text, f"{path}: shows input code {snippet!r}"
     charts = text.count('class="plotly-graph-div"')
-    plotly_js = len(re.findall(r"\* plotly\.js v\d", text))
-    assert plotly_js == (1 if charts else 0), f"{path}: {charts} charts, plotly.js {plotly_js} times"
+    bundles = len(re.findall(r"\* plotly\.js v\d", text))
+    assert bundles == (1 if charts else 0), f"{path}: {charts} charts, plotly.js {bundles} times"
     if charts:
         head = text[: text.index("</head>")]
         assert re.search(r"\* plotly\.js v\d", head), "plotly.js is not in <head>"
@@ -496,7 +504,7 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "write_index", interrupt)
+    monkeypatch.setattr(runner, "write_index", interrupt)
     code, out, err = fixture_report(tmp_path, JOB, "--run-id", "cut")
     assert code == 130
     assert "interrupted; no report written" in err
@@ -535,8 +543,8 @@ MARKERS = {"a": "MKA7Q", "b": "MZB3W"}
 
 def _marked_tenant(folder: Path, which: str, profile: str) -> list[str]:
     """A small simulated tenant whose id, name, groups, sites and e-mail domain carry a marker."""
-    from zoomai.simulate import simulate_tenant
-    from zoomai.tenants import Tenant, save_tenant, validate
+    from zoomai.tenants.simulate import simulate_tenant
+    from zoomai.tenants.tables import Tenant, save_tenant, validate
 
     mark = MARKERS[which]
     tid = f"iso{which}_{mark.lower()}"
@@ -563,8 +571,8 @@ def test_tenant_isolation(tmp_path):
     }
     tenant_notebooks = [
         name
-        for name, path in report.list_notebooks(NOTEBOOKS).items()
-        if "tenant" in report.notebook_parameters(path).params
+        for name, path in list_notebooks(NOTEBOOKS).items()
+        if "tenant" in notebook_parameters(path).params
     ]
     assert tenant_notebooks, "no notebook of notebooks/ declares `tenant`"
     tenant_notebooks.append(str(FIXTURES / "tenant_chart.ipynb"))

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from zoomai.settings import effective_settings
-from zoomai.tenants import build, save_tenant
+from zoomai.tenants.effective import effective_settings
+from zoomai.tenants.tables import build, save_tenant
 
 T = "t1"
 
@@ -109,7 +109,7 @@ SUMMARY = "in_meeting.meeting_summary_with_ai_companion.enable"
 
 
 def test_one_row_per_user_and_key(tenant, eff):
-    from zoomai.registry import SETTINGS
+    from zoomai.facts.registry import SETTINGS
 
     assert len(eff) == 3 * len(SETTINGS)
     assert not eff.index.duplicated().any()
@@ -178,7 +178,7 @@ def test_cli_settings(tenant, tmp_path):
 
 
 def test_configuration_applies_as_locked_account_settings(tenant):
-    from zoomai.configurations import apply_configuration, load_configurations
+    from zoomai.analysis.configurations import apply_configuration, load_configurations
 
     hardened = apply_configuration(tenant, load_configurations()["hardened"])
     assert hardened.info["zmo_enabled"] and hardened.info["zdr_enabled"]

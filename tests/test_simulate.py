@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from zoomai.errors import DataError
-from zoomai.paths import data_file
-from zoomai.registry import SETTINGS
-from zoomai.settings import effective_settings
-from zoomai.simulate import (
+from zoomai.core.errors import DataError
+from zoomai.core.paths import data_file
+from zoomai.core.versions import version_lt
+from zoomai.facts.registry import SETTINGS
+from zoomai.tenants.effective import effective_settings
+from zoomai.tenants.simulate import (
     ACTIVITIES,
     feature_facts,
     load_profiles,
@@ -21,8 +22,7 @@ from zoomai.simulate import (
     simulate_tenant,
     write_simulated,
 )
-from zoomai.tenants import load_tenant, load_tenants, tenants_dir
-from zoomai.versions import version_lt
+from zoomai.tenants.tables import load_tenant, load_tenants, tenants_dir
 
 SMALL = dict(users=40, months=1)
 KEY_FEATURE = {s.key: s.feature_id for s in SETTINGS if s.feature_id}

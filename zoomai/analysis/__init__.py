@@ -1,0 +1,1 @@
+"""Configurations, flows, exposure, retention, guarantees, audit, datamap."""

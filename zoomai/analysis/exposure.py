@@ -1,0 +1,616 @@
+"""Exposure: the flows of a configuration weighted by a tenant's usage and each user's
+effective settings.
+
+How a tenant is analysed under a configuration:
+
+1. the configuration is applied (locked account-level settings, ZMO/ZDR) and each user's
+   effective settings computed; users with the same flow-relevant values form a setting group;
+2. each group gets its own flows (`flows_for`): what is available to it, who holds each
+   content item, where and for how long; hosting outside the US gives ZMO semantics;
+3. every use (usage row) of an available feature puts one record of each content item at
+   each party of the feature's flows; flows conditioned "if shared"/"if emailed" count only
+   for uses whose output was shared. Uses of features unavailable to the user are lost.
+
+People are participants of an activity (meeting, call, thread, ...), counted once per
+activity and setting group for each party and data category (a person in two meetings counts
+twice). People without AI notice follow data/notice.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from zoomai.analysis.configurations import (
+    Configuration,
+    apply_configuration,
+    get_configuration,
+    load_configurations,
+)
+from zoomai.analysis.flows import (
+    EMAIL_KEY,
+    RECIPIENTS_KEY,
+    RESTRICT_KEY,
+    FlowOptions,
+    availability,
+    flows_for,
+    window_kind,
+)
+from zoomai.core.csvio import split_list
+from zoomai.core.errors import ZoomaiError
+from zoomai.facts.matrix import load_feature_matrix
+from zoomai.facts.notice import load_notice_rules, share_below
+from zoomai.facts.policy import Policy, load_policy
+from zoomai.facts.registry import RETENTION_LIMITS, SETTINGS, SPECS, parse_value
+from zoomai.tenants.effective import effective_settings
+from zoomai.tenants.tables import Tenant
+
+# Worst-case horizon of the exposure score: an unbounded or unknown window counts as this many
+# days, a longer bounded one is capped at it. An analysis choice, not a whitepaper fact.
+SCORE_HORIZON_DAYS = 365
+THIRD_PARTY_KINDS = ("model_provider", "subprocessor")
+NO_BORDER = ("device", "unknown")  # locations that are not a hosting region
+
+EXPOSURE_COLUMNS = [
+    "tenant_id",
+    "party",
+    "party_kind",
+    "data_category",
+    "records",
+    "people_internal",
+    "people_external",
+    "people_without_notice",
+    "record_days",
+    "records_unbounded",
+    "records_unknown",
+    "cross_border_records",
+    "records_location_unknown",
+]
+FIGURES = [
+    "records",
+    "record_days",
+    "records_unbounded",
+    "records_unknown",
+    "cross_border_records",
+    "third_party_records",
+    "people_internal",
+    "people_external",
+    "people_without_notice",
+    "exposure_score",
+]
+TOTAL_COLUMNS = ["tenant_id", *FIGURES, "features_available", "features_in_use", "uses", "uses_lost"]
+FEATURE_COLUMNS = [
+    "tenant_id",
+    "feature_id",
+    "product",
+    "feature",
+    "users",
+    "users_available",
+    "uses",
+    "uses_lost",
+    "status",
+    "reason",
+]
+
+
+def flow_keys() -> tuple[str, ...]:
+    """Registry keys that change flows or notice: feature switches, summary sharing and email,
+    the auto-delete settings, and the settings notice rules read."""
+    keys = {s.key for s in SETTINGS if s.feature_id}
+    keys |= {RECIPIENTS_KEY, EMAIL_KEY, RESTRICT_KEY}
+    keys |= {k for pair in RETENTION_LIMITS.values() for k in pair}
+    keys |= set(load_notice_rules()["setting"].dropna())
+    return tuple(sorted(keys))
+
+
+@dataclass
+class Scenario:
+    """One tenant under one configuration, ready to weigh usage.
+
+    `flows`: FLOW_COLUMNS plus `group` (setting group), `f` (feature code), `window`
+    (bounded, unbounded, unknown) and `k1`/`k0` (usage keys counted: shared / not shared; k0 is
+    -1 where the flow holds content only if shared). `available`: group, feature_id, available,
+    reason. `user_group`: the group of each row of `users`.
+    """
+
+    tenant_id: str
+    region: str
+    tenant: Tenant
+    groups: list[FlowOptions]
+    user_group: np.ndarray
+    flows: pd.DataFrame
+    available: pd.DataFrame
+    features: list[str]
+
+
+def tenant_ids(tenant: Tenant) -> list[str]:
+    return tenant.tenants["tenant_id"].tolist()
+
+
+def one_tenant(tenant: Tenant, tenant_id: str) -> Tenant:
+    """The tables of one tenant of a (possibly concatenated) Tenant."""
+    if len(tenant.tenants) == 1:
+        return tenant
+    return Tenant(**{name: df[df["tenant_id"] == tenant_id] for name, df in vars(tenant).items()})
+
+
+def _configuration(configuration: str | Configuration) -> Configuration:
+    return get_configuration(configuration) if isinstance(configuration, str) else configuration
+
+
+def scenario(
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    matrix: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+) -> Scenario:
+    """Apply the configuration to a single tenant and build the flows of each setting group."""
+    applied = apply_configuration(tenant, _configuration(configuration))
+    return scenario_from(applied, flow_settings(applied), matrix, policy)
+
+
+def flow_settings(applied: Tenant) -> pd.DataFrame:
+    """Each user's effective values of the flow keys: one row per user (in `users` order),
+    one column per flow key, canonical text or "" where unset."""
+    keys = list(flow_keys())
+    eff = effective_settings(applied)
+    eff = eff[eff["key"].isin(keys)]
+    wide = eff.pivot(index="user_id", columns="key", values="value").reindex(
+        index=applied.users["user_id"], columns=keys
+    )
+    return wide.astype(object).fillna("")
+
+
+def scenario_from(
+    applied: Tenant,
+    wide: pd.DataFrame,
+    matrix: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+    memo: dict | None = None,
+) -> Scenario:
+    """The scenario of a tenant with its configuration applied, given its users' flow settings
+    (`flow_settings`). `memo` keeps each setting group's flows across calls (what-if)."""
+    policy = policy or load_policy()
+    features = list(dict.fromkeys((load_feature_matrix() if matrix is None else matrix)["feature_id"]))
+    info = applied.info
+    memo = {} if memo is None else memo
+    codes, uniques = _factorize_rows(wide)
+    groups, flow_parts, avail_parts = [], [], []
+    for g, values in enumerate(uniques):
+        options = FlowOptions(
+            zmo=bool(info["zmo_enabled"]),
+            zdr=bool(info["zdr_enabled"]),
+            region=str(info["hosting_region"]),
+            settings={k: parse_value(SPECS[k], v) for k, v in zip(wide.columns, values, strict=True) if v},
+        )
+        key = (options.zmo, options.zdr, options.region, values)
+        if key not in memo:
+            memo[key] = (flows_for(options, matrix, policy), availability(options, matrix, policy))
+        groups.append(options)
+        flow_parts.append(memo[key][0].assign(group=g))
+        avail_parts.append(memo[key][1].assign(group=g))
+    flows = pd.concat(flow_parts, ignore_index=True) if flow_parts else _no_flows()
+    flows["f"] = pd.Index(features).get_indexer(flows["feature_id"])
+    flows["window"] = window_kind(flows)
+    flows["k1"] = (flows["group"].astype(np.int64) * len(features) + flows["f"]) * 2 + 1
+    flows["k0"] = np.where(flows["condition"] == "", flows["k1"] - 1, -1)
+    return Scenario(
+        tenant_id=str(info["tenant_id"]),
+        region=str(info["hosting_region"]),
+        tenant=applied,
+        groups=groups,
+        user_group=codes.astype(np.int64),
+        flows=flows,
+        available=pd.concat(avail_parts, ignore_index=True) if avail_parts else _no_availability(),
+        features=features,
+    )
+
+
+def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct rows of `frame` (in order of appearance) and those rows as tuples
+    (hashing whole rows: much cheaper than a MultiIndex for many columns)."""
+    codes, uniques = pd.factorize(pd.Series(list(zip(*(frame[c] for c in frame.columns), strict=True))))
+    return codes, list(uniques)
+
+
+def _no_flows() -> pd.DataFrame:
+    return flows_for(FlowOptions()).head(0).assign(group=pd.Series(dtype="int64"))
+
+
+def _no_availability() -> pd.DataFrame:
+    return availability(FlowOptions()).head(0).assign(group=pd.Series(dtype="int64"))
+
+
+@dataclass
+class UsageKeys:
+    """Usage of one tenant as arrays: the usage key of each row (setting group, feature,
+    shared) and the bits of the (party, data category) pairs each row touches."""
+
+    key: np.ndarray
+    group: np.ndarray
+    feature: np.ndarray
+
+
+def usage_keys(sc: Scenario) -> UsageKeys:
+    usage = sc.tenant.usage
+    users, features = pd.Categorical(usage["user_id"]), pd.Categorical(usage["feature_id"])
+    user_pos = pd.Index(sc.tenant.users["user_id"]).get_indexer(users.categories)
+    feat_pos = pd.Index(sc.features).get_indexer(features.categories)
+    if (user_pos < 0).any() or (feat_pos < 0).any():
+        raise ZoomaiError(f"tenant {sc.tenant_id}: usage names users or features that do not exist")
+    group = sc.user_group[user_pos][users.codes]
+    feature = feat_pos[features.codes].astype(np.int64)
+    shared = usage["output_shared"].to_numpy().astype(np.int64)
+    return UsageKeys(key=(group * len(sc.features) + feature) * 2 + shared, group=group, feature=feature)
+
+
+def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """Per usage key: people without notice = a * internal + b * external participants."""
+    n_keys = len(sc.groups) * len(sc.features) * 2
+    a, b = np.zeros(n_keys), np.zeros(n_keys)
+    versions = sc.tenant.users["client_version"]
+    for rule in load_notice_rules().itertuples(index=False):
+        f = sc.features.index(rule.feature_id)
+        client = rule.mechanism == "client_version"
+        share = share_below(versions, str(policy.value(rule.fact))) if client else 0.0
+        for g, options in enumerate(sc.groups):
+            if client:
+                coef = (share if rule.people == "all" else 0.0, share)
+            elif rule.mechanism == "setting":
+                coef = (0.0, 0.0 if options.settings.get(rule.setting) is True else 1.0)
+            else:
+                coef = (1.0 if rule.people == "all" else 0.0, 1.0)
+            k = (g * len(sc.features) + f) * 2
+            a[k : k + 2], b[k : k + 2] = coef
+    return a, b
+
+
+@dataclass
+class Result:
+    """Exposure of one tenant under one configuration: `exposure` (EXPOSURE_COLUMNS),
+    `totals` (one TOTAL_COLUMNS row as a dict), `features` (FEATURE_COLUMNS) and `items` (the
+    scenario's flows, one row per setting group, content item and party, with
+    RECORD_FIGURES)."""
+
+    exposure: pd.DataFrame
+    totals: dict[str, object]
+    features: pd.DataFrame
+    items: pd.DataFrame
+
+
+def analyse(sc: Scenario, policy: Policy | None = None) -> Result:
+    """Weigh a scenario's flows by its tenant's usage."""
+    policy = policy or load_policy()
+    rows = usage_keys(sc)
+    counts = np.bincount(rows.key, minlength=len(sc.groups) * len(sc.features) * 2)
+    items = _item_figures(sc.flows, counts, sc.region)
+    # one row per (flow, data category): a content item of several categories counts in each
+    flows = items.assign(data_category=items["data_category"].map(split_list)).explode(
+        "data_category", ignore_index=True
+    )
+    pair_cols = ["party", "party_kind", "data_category"]
+    pair, pairs = _factorize_rows(flows[pair_cols])
+    flows["pair"] = pair
+    people = _people(sc, flows, rows, policy)
+    table = flows.groupby("pair")[RECORD_FIGURES].sum().join(people["pairs"])
+    labels = pd.DataFrame(list(pairs), columns=pair_cols)
+    exposure = labels.join(table, how="inner").assign(tenant_id=sc.tenant_id)
+    exposure = exposure.loc[exposure["records"] > 0, EXPOSURE_COLUMNS].sort_values(
+        pair_cols, ignore_index=True
+    )
+
+    features = _features(sc, rows)
+    third_party = items["party_kind"].isin(THIRD_PARTY_KINDS)
+    totals = {
+        "tenant_id": sc.tenant_id,
+        **{c: int(items[c].sum()) for c in RECORD_FIGURES if c != "records_location_unknown"},
+        "third_party_records": int(items.loc[third_party, "records"].sum()),
+        **people["totals"],
+        "exposure_score": int(items["score"].sum()),
+        "features_available": int((features["status"] != "lost").sum()),
+        "features_in_use": int((features["uses"] > features["uses_lost"]).sum()),
+        "uses": len(sc.tenant.usage),
+        "uses_lost": int(features["uses_lost"].sum()),
+    }
+    return Result(exposure=exposure, totals=totals, features=features, items=items)
+
+
+RECORD_FIGURES = [
+    "records",
+    "record_days",
+    "records_unbounded",
+    "records_unknown",
+    "cross_border_records",
+    "records_location_unknown",
+]
+
+
+def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.DataFrame:
+    """The flows (one row per content item and party) with RECORD_FIGURES and `score`."""
+    k0 = flows["k0"].to_numpy(dtype=np.int64)
+    records = counts[flows["k1"].to_numpy(dtype=np.int64)] + np.where(k0 >= 0, counts[np.maximum(k0, 0)], 0)
+    window = flows["window"].to_numpy()
+    bounded = window == "bounded"
+    days = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
+    location = flows["location"].to_numpy()
+    outside = ~np.isin(location, [region, *NO_BORDER])
+    return flows.assign(
+        records=records,
+        record_days=np.where(bounded, records * days, 0),
+        records_unbounded=np.where(window == "unbounded", records, 0),
+        records_unknown=np.where(window == "unknown", records, 0),
+        cross_border_records=np.where(outside, records, 0),
+        records_location_unknown=np.where(location == "unknown", records, 0),
+        score=records * np.where(bounded, np.minimum(days, SCORE_HORIZON_DAYS), SCORE_HORIZON_DAYS),
+    )
+
+
+def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) -> dict:
+    """People per (party, category) pair, once per activity and setting group, and in total."""
+    usage = sc.tenant.usage
+    n_keys = len(sc.groups) * len(sc.features) * 2
+    n_pairs = int(flows["pair"].max()) + 1 if len(flows) else 0
+    words = max(1, -(-n_pairs // 64))
+    mask = np.zeros((n_keys, words), dtype=np.uint64)
+    bit = np.left_shift(np.uint64(1), (flows["pair"].to_numpy() % 64).astype(np.uint64))
+    word = flows["pair"].to_numpy() // 64
+    for keys in (flows["k1"].to_numpy(), flows["k0"].to_numpy()):
+        ok = keys >= 0
+        np.bitwise_or.at(mask, (keys[ok], word[ok]), bit[ok])
+    a, b = _without_notice_coefficients(sc, policy)
+    row_mask = mask[rows.key]
+    touched = row_mask.any(axis=1)
+    internal = usage["internal_participants"].to_numpy(dtype=np.int64, na_value=0)[touched]
+    external = usage["external_participants"].to_numpy(dtype=np.int64, na_value=0)[touched]
+    unit = usage["activity_id"].to_numpy()[touched] * len(sc.groups) + rows.group[touched]
+    row_mask = row_mask[touched]
+    no_notice = a[rows.key[touched]] * internal + b[rows.key[touched]] * external
+    if len(unit) and not (np.diff(unit) >= 0).all():
+        order = np.argsort(unit, kind="stable")
+        unit, row_mask, internal, external, no_notice = (
+            x[order] for x in (unit, row_mask, internal, external, no_notice)
+        )
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if len(unit) else np.array([], int)
+    empty = len(starts) == 0
+    unit_mask = np.bitwise_or.reduceat(row_mask, starts, axis=0) if not empty else row_mask
+    figures = {
+        "people_internal": np.maximum.reduceat(internal, starts) if not empty else internal,
+        "people_external": np.maximum.reduceat(external, starts) if not empty else external,
+        "people_without_notice": np.maximum.reduceat(no_notice, starts) if not empty else no_notice,
+    }
+    combos, inverse = _distinct_rows(unit_mask)
+    combo_sums = {c: np.bincount(inverse, weights=v, minlength=len(combos)) for c, v in figures.items()}
+    per_pair = {c: np.zeros(n_pairs) for c in figures}
+    for p in range(n_pairs):
+        has = (combos[:, p // 64] >> np.uint64(p % 64)) & np.uint64(1) == 1
+        for c in figures:
+            per_pair[c][p] = combo_sums[c][has].sum()
+    pairs = pd.DataFrame(per_pair).round({"people_without_notice": 1})
+    pairs = pairs.astype({"people_internal": "int64", "people_external": "int64"})
+    totals = {c: float(v.sum()) for c, v in figures.items()}
+    totals = {c: (round(v, 1) if c == "people_without_notice" else int(v)) for c, v in totals.items()}
+    return {"pairs": pairs, "totals": totals}
+
+
+def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D bit-mask array and each row's index into them (hashing,
+    word by word: far faster than np.unique(axis=0), which sorts)."""
+    codes = np.zeros(len(masks), dtype=np.int64)
+    for w in range(masks.shape[1]):
+        word_codes, word_values = pd.factorize(masks[:, w])
+        codes, _ = pd.factorize(codes * len(word_values) + word_codes)
+    first = np.full(int(codes.max(initial=-1)) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return masks[first], codes
+
+
+def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
+    """Per feature: users it is available to, uses, uses lost (feature unavailable to the user)."""
+    avail = sc.available
+    size = np.bincount(sc.user_group, minlength=len(sc.groups))
+    avail = avail.assign(size=size[avail["group"].to_numpy()])
+    users_available = avail[avail["available"]].groupby("feature_id")["size"].sum()
+    reason = avail[~avail["available"]].groupby("feature_id")["reason"].agg(lambda r: r.mode().iloc[0])
+    n_f = len(sc.features)
+    lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
+    off = avail[~avail["available"]]
+    lost_key[off["group"].to_numpy() * n_f + pd.Index(sc.features).get_indexer(off["feature_id"])] = True
+    row_gf = rows.group * n_f + rows.feature
+    uses = np.bincount(rows.feature, minlength=n_f)
+    uses_lost = np.bincount(rows.feature[lost_key[row_gf]], minlength=n_f)
+    out = avail.drop_duplicates("feature_id")[["feature_id", "product", "feature"]].set_index("feature_id")
+    out = out.reindex(sc.features)
+    out["users"] = int(size.sum())
+    out["users_available"] = users_available.reindex(sc.features).fillna(0).astype("int64")
+    out["uses"] = uses
+    out["uses_lost"] = uses_lost
+    out["status"] = np.select(
+        [out["users_available"] == 0, out["users_available"] < out["users"]], ["lost", "partly"], "available"
+    )
+    out["reason"] = reason.reindex(sc.features).fillna("")
+    return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
+
+
+def analysis(tenant: Tenant, configuration: str | Configuration = "default") -> Result:
+    """The whole analysis of a single tenant under a configuration, in one pass: totals,
+    exposure, features and the flows with their records (see Result)."""
+    return analyse(scenario(tenant, configuration))
+
+
+def each_tenant(
+    tenant: Tenant, configuration: str | Configuration, matrix: pd.DataFrame | None = None
+) -> Iterable[Result]:
+    """The analysis of every tenant of `tenant` (one or several concatenated)."""
+    policy = load_policy()
+    for tid in tenant_ids(tenant):
+        yield analyse(scenario(one_tenant(tenant, tid), configuration, matrix, policy), policy)
+
+
+def exposure(
+    tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Exposure per tenant, party and data category; columns EXPOSURE_COLUMNS.
+
+    records: content-item records the party holds (a record of several data categories counts
+    in each); people_internal/external: participants of the activities concerned;
+    people_without_notice: those of them without AI notice (an estimate for meetings, see
+    data/notice.yaml); record_days: records x the window's maximum days, for bounded windows
+    only - records_unbounded and records_unknown count the others apart, never as zero;
+    cross_border_records: held at a location other than the tenant's hosting region (the
+    public counts as outside); records_location_unknown: held where the sources do not say.
+    """
+    frames = [r.exposure for r in each_tenant(tenant, configuration, matrix)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EXPOSURE_COLUMNS)
+
+
+def feature_status(
+    tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Features available and lost per tenant; columns FEATURE_COLUMNS. status: available (to
+    every user), partly, or lost (to none); reason: why it is unavailable where it is."""
+    frames = [r.features for r in each_tenant(tenant, configuration, matrix)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FEATURE_COLUMNS)
+
+
+def totals(
+    tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per tenant; columns TOTAL_COLUMNS. Records count each content item once; people
+    once per activity; exposure_score = records x min(window, SCORE_HORIZON_DAYS) with unbounded
+    and unknown windows counted as the horizon (a worst case for ranking, not a fact)."""
+    return pd.DataFrame([r.totals for r in each_tenant(tenant, configuration, matrix)], columns=TOTAL_COLUMNS)
+
+
+def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "features_available") -> pd.Series:
+    """True where no other row has lower-or-equal cost and higher-or-equal value, one strictly."""
+    c, v = frame[cost].to_numpy(), frame[value].to_numpy()
+    dominated = [
+        bool(((c <= ci) & (v >= vi) & ((c < ci) | (v > vi))).any()) for ci, vi in zip(c, v, strict=True)
+    ]
+    return pd.Series(~np.array(dominated, dtype=bool), index=frame.index, name="pareto")
+
+
+def compare(
+    tenant: Tenant, configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr")
+) -> pd.DataFrame:
+    """Totals side by side: one row per (tenant, configuration), TOTAL_COLUMNS plus
+    `configuration` and `pareto` (efficient among the configurations compared, per tenant:
+    exposure score against features available)."""
+    frames = []
+    for config in configurations:
+        c = _configuration(config)
+        frames.append(totals(tenant, c).assign(configuration=c.name))
+    table = pd.concat(frames, ignore_index=True)
+    table["pareto"] = pd.concat([pareto(part) for _, part in table.groupby("tenant_id", sort=False)])
+    return table[["tenant_id", "configuration", *TOTAL_COLUMNS[1:], "pareto"]]
+
+
+WHAT_IF_COLUMNS = [
+    "tenant_id",
+    "change",
+    "key",
+    "value",
+    "exposure_score",
+    "score_removed",
+    "records_removed",
+    "third_party_records_removed",
+    "people_without_notice_removed",
+    "features_available",
+    "features_lost",
+    "uses_lost",
+    "pareto",
+    "rank",
+]
+
+
+def candidate_changes(base: Configuration) -> list[tuple[str, str, str]]:
+    """Single changes to try on `base`: (label, key, value). Feature switches only off; other
+    flow keys every value (enum choices, booleans, and day values the presets use); ZMO and ZDR
+    on. Values the base already locks are skipped."""
+    preset_values: dict[str, set[str]] = {}
+    for config in load_configurations().values():
+        for k, v in config.settings.items():
+            preset_values.setdefault(k, set()).add(v)
+    out = []
+    for option in ("zmo", "zdr"):
+        if not getattr(base, option):
+            out.append((f"{option}=true", option, "true"))
+    for key in flow_keys():
+        spec = SPECS[key]
+        if spec.feature_id:
+            values = ["false"]
+        elif spec.type == "bool":
+            values = ["true", "false"]
+        elif spec.type == "enum":
+            values = list(spec.choices)
+        else:
+            values = sorted(preset_values.get(key, set()))
+        out += [(f"{key}={v}", key, v) for v in values if base.settings.get(key) != v]
+    return out
+
+
+def changed_configuration(base: Configuration, key: str, value: str) -> Configuration:
+    """The configuration a what-if change stands for: `base` with ZMO/ZDR on or `key` locked."""
+    if key in ("zmo", "zdr"):
+        return base.model_copy(update={key: True})
+    return base.model_copy(update={"settings": {**base.settings, key: value}})
+
+
+def with_change(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> tuple[Tenant, pd.DataFrame]:
+    """The applied tenant and flow settings after one change: ZMO/ZDR on, or `key` locked to
+    `value` at the account level, which puts it in force for every user (whitepaper: a lock
+    stops every lower level). Equal to re-applying the changed configuration (tested)."""
+    if key in ("zmo", "zdr"):
+        tenants = applied.tenants.assign(**{f"{key}_enabled": True})
+        return Tenant(**{**vars(applied), "tenants": tenants}), wide
+    return applied, wide.assign(**{key: value})
+
+
+def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool:
+    if key in ("zmo", "zdr"):
+        return bool(applied.info[f"{key}_enabled"])
+    return bool((wide[key] == value).all())
+
+
+def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFrame:
+    """Single setting changes on `base` ranked by exposure removed against features lost;
+    columns WHAT_IF_COLUMNS. Changes that alter no figure are left out. `pareto` marks changes
+    no other change (or the base) beats on both exposure score and features available; rank
+    orders Pareto-efficient changes first, then by score removed, then fewer features lost."""
+    base_config = _configuration(base)
+    policy = load_policy()
+    frames = []
+    for tid in tenant_ids(tenant):
+        applied = apply_configuration(one_tenant(tenant, tid), base_config)
+        wide = flow_settings(applied)
+        memo: dict = {}
+        ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy).totals
+        rows = [{"change": "(base)", "key": "", "value": "", **ref}]
+        for label, key, value in candidate_changes(base_config):
+            if _in_force(applied, wide, key, value):
+                continue  # already so for every user: nothing would change
+            changed = scenario_from(*with_change(applied, wide, key, value), policy=policy, memo=memo)
+            t = analyse(changed, policy).totals
+            if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):
+                rows.append({"change": label, "key": key, "value": value, **t})
+        table = pd.DataFrame(rows)
+        table["pareto"] = pareto(table)
+        table = table.assign(
+            score_removed=ref["exposure_score"] - table["exposure_score"],
+            records_removed=ref["records"] - table["records"],
+            third_party_records_removed=ref["third_party_records"] - table["third_party_records"],
+            people_without_notice_removed=(
+                ref["people_without_notice"] - table["people_without_notice"]
+            ).round(1),
+            features_lost=ref["features_available"] - table["features_available"],
+            uses_lost=table["uses_lost"] - ref["uses_lost"],
+        )
+        table = table[table["change"] != "(base)"].sort_values(
+            ["pareto", "score_removed", "features_lost", "change"], ascending=[False, False, True, True]
+        )
+        frames.append(table.assign(rank=np.arange(1, len(table) + 1)))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=WHAT_IF_COLUMNS)
+    return out[WHAT_IF_COLUMNS]

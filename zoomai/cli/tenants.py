@@ -1,0 +1,129 @@
+"""Subcommands of the tenants stage: parsing and printing; the work is in zoomai.tenants."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from zoomai.core.errors import ZoomaiError
+from zoomai.core.output import FORMATS, write_table
+from zoomai.tenants.effective import effective_settings
+from zoomai.tenants.importer import import_settings, summary_text
+from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_bundled, write_simulated
+from zoomai.tenants.tables import load_tenant, region_arg
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    tenant = load_tenant(args.tenant)
+    eff = effective_settings(tenant)
+    if args.user:
+        eff = eff[eff["user_id"].isin(args.user)]
+    if args.key:
+        eff = eff[eff["key"].astype(str).str.startswith(args.key)]
+    write_table(eff, args.format)
+    return 0
+
+
+def _register_effective(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "settings",
+        help="effective settings per user of a tenant",
+        description="Print the settings in force for each user after the account, group, site and "
+        "user levels and their locks.",
+    )
+    p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
+    p.add_argument("--format", choices=FORMATS, default="markdown")
+    p.add_argument("--user", action="append", help="only this user id (repeatable)")
+    p.add_argument("--key", help="only keys starting with this prefix, e.g. chat.")
+    p.set_defaults(func=cmd_settings)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    if args.bundled:
+        extra = [
+            f"--{n.replace('_', '-')}"
+            for n in ("profile", "users", "months", "tenant_id")
+            if getattr(args, n) is not None
+        ]
+        if extra:
+            raise ZoomaiError(f"--bundled simulates every profile at its own size; drop {', '.join(extra)}")
+        for path in simulate_bundled(args.out, args.seed):
+            print(path)
+        return 0
+    print(
+        write_simulated(
+            args.out,
+            args.profile or DEFAULT_PROFILE,
+            args.seed,
+            args.users,
+            args.months,
+            args.start,
+            args.tenant_id,
+        )
+    )
+    return 0
+
+
+def _register_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="simulate tenants (users, settings, AI usage) from data/profiles.yaml",
+        description="Write a simulated tenant folder (one Parquet file per table). Same seed, same files.",
+    )
+    p.add_argument("--seed", type=int, required=True, help="random seed (whole number >= 0)")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="tenant folder to write; with --bundled, the folder that receives one per profile",
+    )
+    p.add_argument("--bundled", action="store_true", help="simulate every profile at its own size")
+    p.add_argument("--profile", help=f"profile id (default {DEFAULT_PROFILE})")
+    p.add_argument("--users", type=int, help="number of users (default: the profile's)")
+    p.add_argument("--months", type=int, help="months of usage (default: the profile's)")
+    p.add_argument(
+        "--start", default="2026-01-01", help="first day of usage, YYYY-MM-DD (default 2026-01-01)"
+    )
+    p.add_argument("--tenant-id", help="tenant id (default: the profile id)")
+    p.set_defaults(func=cmd_simulate)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _, report = import_settings(
+        args.dir,
+        args.out,
+        tenant_id=args.tenant_id,
+        region=args.region,
+        zmo=args.zmo,
+        zdr=args.zdr,
+        name=args.name,
+        vertical=args.vertical,
+    )
+    print(summary_text(report, args.out))
+    return 0
+
+
+def _register_importer(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import-settings",
+        help="a tenant folder from saved Zoom REST API settings responses",
+        description="Read saved Zoom API responses (account/group/user settings and lock settings, users, "
+        "Phone sites) from DIR and write a tenant folder with import_report.json.",
+    )
+    p.add_argument("dir", metavar="DIR", type=Path, help="folder of saved API responses")
+    p.add_argument("--out", metavar="OUTDIR", type=Path, required=True, help="tenant folder to write")
+    p.add_argument("--tenant-id", help="tenant id (default: DIR's folder name)")
+    p.add_argument("--region", type=region_arg, default="US", help="hosting region code (default US)")
+    p.add_argument(
+        "--zmo", action="store_true", help="Zoom-hosted Models Only is enabled (set by Zoom support)"
+    )
+    p.add_argument("--zdr", action="store_true", help="Zero Data Retention is enabled (set by Zoom support)")
+    p.add_argument("--name", help="display name (default: the tenant id)")
+    p.add_argument("--vertical", default="unknown", help="industry, e.g. healthcare")
+    p.set_defaults(func=cmd_import)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_effective(sub)
+    _register_simulate(sub)
+    _register_importer(sub)

@@ -1,0 +1,1 @@
+"""Beneath every stage: errors, paths, YAML and CSV readers, output formats, versions."""

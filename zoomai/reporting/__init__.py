@@ -1,0 +1,1 @@
+"""Notebook helpers, charts, findings, headlines, and the papermill report runner."""

@@ -1,0 +1,1 @@
+"""Tenant tables, simulation, import of Zoom API responses, effective settings."""

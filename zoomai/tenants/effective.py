@@ -1,0 +1,118 @@
+"""Effective settings: what is in force for each user after the hierarchy and locks.
+
+Rules (whitepaper, "Putting You In Control of AI Companion Capabilities"; policy facts
+*_level_products, site_policy_skipped_for_group_phone_policy, lock_stops_lower_levels):
+
+- levels apply in the order account -> group -> site (Zoom Phone only) -> user, each lower
+  value replacing the one above;
+- a level counts for a key only if the key's product has controls at that level (group:
+  Meetings, Team Chat, Whiteboard, Email and Calendar; site: Phone; user: Meetings, Whiteboard);
+- a site policy is not applied to users whose group has an activated Zoom Phone policy;
+- a lock stops every lower level; a lock on an object (e.g. `chat.ai_summary`) locks its fields;
+- where no level sets a key, the registry default is in force (`source_level` = default).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zoomai.facts.policy import load_policy
+from zoomai.facts.registry import LEVELS, SETTINGS, levels_for
+from zoomai.tenants.tables import Tenant
+
+SOURCE_LEVELS = ["default", *LEVELS]
+COLUMNS = ["tenant_id", "user_id", "key", "value", "source_level", "locked", "locked_at", "user_can_change"]
+
+
+def _lock_targets(lock_key: str, keys: list[str]) -> list[int]:
+    """Indices of registry keys a lock on `lock_key` covers (itself or its fields)."""
+    return [i for i, k in enumerate(keys) if k == lock_key or k.startswith(lock_key + ".")]
+
+
+def _level_arrays(rows: pd.DataFrame, scopes: pd.Index, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense (scope, key) arrays of values and locks for one level; the extra last row is
+    the 'no scope' row for users outside every scope of the level."""
+    values = np.full((len(scopes) + 1, len(keys)), None, dtype=object)
+    locks = np.zeros((len(scopes) + 1, len(keys)), dtype=bool)
+    scope_code = scopes.get_indexer(rows["scope_id"])
+    key_index = {k: i for i, k in enumerate(keys)}
+    known = scope_code >= 0
+    rows, scope_code = rows[known], scope_code[known]
+    key_code = rows["key"].map(key_index)
+    has_value = key_code.notna().to_numpy() & rows["value"].notna().to_numpy()
+    values[scope_code[has_value], key_code[has_value].astype(int)] = rows["value"].to_numpy()[has_value]
+    locked = rows["locked"].to_numpy()
+    for lock_key in rows.loc[locked, "key"].unique():
+        targets = _lock_targets(lock_key, keys)
+        codes = scope_code[locked & (rows["key"] == lock_key).to_numpy()]
+        for t in targets:
+            locks[codes, t] = True
+    return values, locks
+
+
+def effective_settings(tenant: Tenant) -> pd.DataFrame:
+    """One row per (user, registry key) with the value in force.
+
+    Columns: tenant_id, user_id, key, value (canonical text, see registry.parse_value; empty
+    where the key has no default and no level sets it), source_level (default, account,
+    group, site or user), locked (a lock at some level fixes the value), locked_at (that
+    level, else empty), user_can_change (the key has user-level controls and is not locked).
+    """
+    frames = [_effective_one(tenant, tid) for tid in tenant.tenants["tenant_id"]]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
+    policy = load_policy()
+    keys = [s.key for s in SETTINGS]
+    allowed = {lvl: np.array([lvl in levels_for(s.product, policy) for s in SETTINGS]) for lvl in LEVELS}
+    users = tenant.users[tenant.users["tenant_id"] == tenant_id]
+    settings = tenant.settings[tenant.settings["tenant_id"] == tenant_id]
+    groups = tenant.groups[tenant.groups["tenant_id"] == tenant_id]
+    sites = tenant.sites[tenant.sites["tenant_id"] == tenant_id]
+    n, k = len(users), len(keys)
+
+    phone_groups = set(groups.loc[groups["phone_policy_active"], "group_id"])
+    if not policy.value("site_policy_skipped_for_group_phone_policy"):
+        phone_groups = set()
+    site_of_user = users["site_id"].where(~users["group_id"].isin(phone_groups))
+    scopes = {
+        "account": (pd.Index([tenant_id]), pd.Series([tenant_id] * n, index=users.index)),
+        "group": (pd.Index(groups["group_id"]), users["group_id"]),
+        "site": (pd.Index(sites["site_id"]), site_of_user),
+        "user": (pd.Index(users["user_id"]), users["user_id"]),
+    }
+
+    value = np.array([s.default for s in SETTINGS], dtype=object)[None, :].repeat(n, axis=0)
+    source = np.zeros((n, k), dtype=np.int8)  # index into SOURCE_LEVELS
+    locked_at = np.zeros((n, k), dtype=np.int8)  # 0 = not locked
+    stopped = np.zeros((n, k), dtype=bool)
+    for li, level in enumerate(LEVELS, start=1):
+        index, user_scope = scopes[level]
+        level_rows = settings[settings["level"] == level]
+        vals, locks = _level_arrays(level_rows, index, keys)
+        codes = index.get_indexer(user_scope.astype(object).where(user_scope.notna(), None))
+        codes = np.where(codes < 0, len(index), codes)
+        applies = allowed[level][None, :] & ~stopped
+        v = vals[codes]
+        has = applies & (v != None)  # noqa: E711 - elementwise comparison on an object array
+        value = np.where(has, v, value)
+        source = np.where(has, li, source)
+        lock_here = applies & locks[codes]
+        locked_at = np.where(lock_here, li, locked_at)
+        stopped |= lock_here
+
+    levels_user = allowed["user"][None, :]
+    return pd.DataFrame(
+        {
+            "tenant_id": pd.Categorical([tenant_id] * (n * k)),
+            "user_id": pd.Categorical(np.repeat(users["user_id"].to_numpy(), k)),
+            "key": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=keys),
+            "value": pd.array(value.ravel(), dtype="string"),
+            "source_level": pd.Categorical.from_codes(source.ravel(), categories=SOURCE_LEVELS),
+            "locked": stopped.ravel(),
+            "locked_at": pd.Categorical.from_codes(locked_at.ravel() - 1, categories=list(LEVELS)),
+            "user_can_change": (levels_user & ~stopped).ravel(),
+        }
+    )

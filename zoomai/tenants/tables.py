@@ -1,0 +1,398 @@
+"""Tenant tables (accounts, groups, Phone sites, users, settings with locks, usage), stored as
+one Parquet file per table in a tenant folder, validated with pandera on load and save.
+
+Every table carries `tenant_id`, so tables of several tenants concatenate into one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.parquet as pq
+from pandera.typing import Series
+
+from zoomai.core.errors import DataError, Problem, ZoomaiError
+from zoomai.core.paths import data_dir
+from zoomai.facts.registry import LEVELS
+
+PLATFORMS = ["desktop", "mobile", "web"]
+ROLES = ["owner", "admin", "member"]
+_ID = r"^[A-Za-z0-9_.:@-]+$"
+
+
+def region_arg(text: str) -> str:
+    """A hosting-region command-line argument: two letters, returned upper-case."""
+    if not (len(text) == 2 and text.isalpha()):
+        raise argparse.ArgumentTypeError(
+            f"expected a two-letter hosting region such as US or EU, got {text!r}"
+        )
+    return text.upper()
+
+
+class Tenants(pa.DataFrameModel):
+    """One row per tenant (a Zoom account)."""
+
+    tenant_id: Series[str] = pa.Field(str_matches=_ID, unique=True, description="Account id.")
+    name: Series[str] = pa.Field(description="Display name (free text; shown escaped in reports).")
+    hosting_region: Series[str] = pa.Field(
+        str_matches=r"^[A-Z]{2}$", description="Hosting region code: US, EU, UK, CA, AU, JP, IN, ..."
+    )
+    vertical: Series[str] = pa.Field(description="Industry, e.g. healthcare, technology.")
+    zmo_enabled: Series[bool] = pa.Field(description="Zoom-hosted Models Only enabled through Zoom support.")
+    zdr_enabled: Series[bool] = pa.Field(description="Zero Data Retention enabled through Zoom support.")
+    customer_managed_key: Series[bool] = pa.Field(description="Customer Managed Key in use.")
+    source: Series[str] = pa.Field(isin=["simulated", "imported"], description="How the data was made.")
+
+    class Config:
+        strict = True
+
+
+class Groups(pa.DataFrameModel):
+    """One row per user group."""
+
+    tenant_id: Series[str] = pa.Field(str_matches=_ID)
+    group_id: Series[str] = pa.Field(str_matches=_ID, description="Group id.")
+    name: Series[str] = pa.Field(description="Group name.")
+    phone_policy_active: Series[bool] = pa.Field(
+        description="The group has an activated Zoom Phone policy (site policies then skip its members)."
+    )
+
+    class Config:
+        strict = True
+        unique = ["tenant_id", "group_id"]
+
+
+class Sites(pa.DataFrameModel):
+    """One row per Zoom Phone site."""
+
+    tenant_id: Series[str] = pa.Field(str_matches=_ID)
+    site_id: Series[str] = pa.Field(str_matches=_ID, description="Phone site id.")
+    name: Series[str] = pa.Field(description="Site name.")
+    country: Series[pd.StringDtype] = pa.Field(nullable=True, description="ISO country code, if known.")
+
+    class Config:
+        strict = True
+        unique = ["tenant_id", "site_id"]
+
+
+class Users(pa.DataFrameModel):
+    """One row per user of the account."""
+
+    tenant_id: Series[str] = pa.Field(str_matches=_ID)
+    user_id: Series[str] = pa.Field(str_matches=_ID, description="User id.")
+    email: Series[pd.StringDtype] = pa.Field(nullable=True, description="Email, if known.")
+    group_id: Series[pd.StringDtype] = pa.Field(nullable=True, description="Home group; empty if none.")
+    site_id: Series[pd.StringDtype] = pa.Field(nullable=True, description="Phone site; empty if no Phone.")
+    client_version: Series[pd.StringDtype] = pa.Field(
+        nullable=True, str_matches=r"^\d+(\.\d+){1,3}$", description="Zoom client version, e.g. 5.17.0."
+    )
+    platform: Series[pd.CategoricalDtype] = pa.Field(isin=PLATFORMS, description="desktop, mobile or web.")
+    role: Series[pd.CategoricalDtype] = pa.Field(isin=ROLES, description="owner, admin or member.")
+
+    class Config:
+        strict = True
+        unique = ["tenant_id", "user_id"]
+
+
+class Settings(pa.DataFrameModel):
+    """One row per setting (or lock) at one level of the hierarchy."""
+
+    tenant_id: Series[str] = pa.Field(str_matches=_ID)
+    level: Series[pd.CategoricalDtype] = pa.Field(
+        isin=list(LEVELS), description="account, group, site or user."
+    )
+    scope_id: Series[str] = pa.Field(description="Id of the account, group, site or user the row belongs to.")
+    key: Series[str] = pa.Field(description="Registry key, or an object path a lock applies to.")
+    value: Series[pd.StringDtype] = pa.Field(
+        nullable=True, description="Canonical text; empty for a lock only."
+    )
+    locked: Series[bool] = pa.Field(description="Locked at this level: lower levels cannot change it.")
+
+    class Config:
+        strict = True
+        unique = ["tenant_id", "level", "scope_id", "key"]
+
+
+class Usage(pa.DataFrameModel):
+    """One row per use of an AI Companion feature (several rows may share an activity)."""
+
+    tenant_id: Series[pd.CategoricalDtype] = pa.Field()
+    activity_id: Series[int] = pa.Field(
+        ge=0, description="The meeting, call, thread, ... the use belongs to."
+    )
+    user_id: Series[pd.CategoricalDtype] = pa.Field(description="The user who hosted or invoked it.")
+    product: Series[pd.CategoricalDtype] = pa.Field(description="Product, as in the feature matrix.")
+    feature_id: Series[pd.CategoricalDtype] = pa.Field(description="Feature matrix feature_id.")
+    time: Series[pd.DatetimeTZDtype] = pa.Field(
+        dtype_kwargs={"unit": "ms", "tz": "UTC"}, description="When it happened (UTC)."
+    )
+    internal_participants: Series[pd.Int32Dtype] = pa.Field(
+        ge=0, description="People of the organisation involved, the user included."
+    )
+    external_participants: Series[pd.Int32Dtype] = pa.Field(
+        ge=0, description="Guests, external callers, SMS counterparts, event attendees."
+    )
+    output_shared: Series[bool] = pa.Field(
+        description="The output left the user: posted to chat or whiteboard, emailed, used to schedule, "
+        "published."
+    )
+    recorded: Series[bool] = pa.Field(description="The meeting was recorded to the cloud.")
+
+    class Config:
+        strict = True
+
+
+TABLES: dict[str, type[pa.DataFrameModel]] = {
+    "tenants": Tenants,
+    "groups": Groups,
+    "sites": Sites,
+    "users": Users,
+    "settings": Settings,
+    "usage": Usage,
+}
+
+
+@dataclass
+class Tenant:
+    """All tables of one tenant (or of several, concatenated)."""
+
+    tenants: pd.DataFrame
+    groups: pd.DataFrame
+    sites: pd.DataFrame
+    users: pd.DataFrame
+    settings: pd.DataFrame
+    usage: pd.DataFrame
+
+    @property
+    def tenant_id(self) -> str:
+        ids = self.tenants["tenant_id"].tolist()
+        if len(ids) != 1:
+            raise ValueError(f"expected one tenant, found {len(ids)}")
+        return ids[0]
+
+    @property
+    def info(self) -> pd.Series:
+        """The tenant's row (name, hosting region, ZMO/ZDR, ...)."""
+        return self.tenants.iloc[0]
+
+
+_DTYPES: dict[str, dict[str, object]] = {
+    "tenants": {
+        "tenant_id": str,
+        "name": str,
+        "hosting_region": str,
+        "vertical": str,
+        "zmo_enabled": bool,
+        "zdr_enabled": bool,
+        "customer_managed_key": bool,
+        "source": str,
+    },
+    "groups": {"tenant_id": str, "group_id": str, "name": str, "phone_policy_active": bool},
+    "sites": {"tenant_id": str, "site_id": str, "name": str, "country": "string"},
+    "users": {
+        "tenant_id": str,
+        "user_id": str,
+        "email": "string",
+        "group_id": "string",
+        "site_id": "string",
+        "client_version": "string",
+        "platform": pd.CategoricalDtype(PLATFORMS),
+        "role": pd.CategoricalDtype(ROLES),
+    },
+    "settings": {
+        "tenant_id": str,
+        "level": pd.CategoricalDtype(list(LEVELS)),
+        "scope_id": str,
+        "key": str,
+        "value": "string",
+        "locked": bool,
+    },
+    "usage": {
+        "tenant_id": "category",
+        "activity_id": "int64",
+        "user_id": "category",
+        "product": "category",
+        "feature_id": "category",
+        "time": "datetime64[ms, UTC]",
+        "internal_participants": "Int32",
+        "external_participants": "Int32",
+        "output_shared": bool,
+        "recorded": bool,
+    },
+}
+
+
+def coerce(name: str, rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
+    """Rows (a DataFrame or a list of dicts) -> the table's columns in order with its dtypes."""
+    dtypes = _DTYPES[name]
+    frame = pd.DataFrame(rows, columns=list(dtypes)) if isinstance(rows, list) else rows[list(dtypes)]
+    return frame.astype(dtypes).reset_index(drop=True)
+
+
+def build(**tables: pd.DataFrame | list[dict]) -> Tenant:
+    """A validated Tenant from tables given as DataFrames or lists of dicts (missing = empty)."""
+    return validate(Tenant(**{name: coerce(name, tables.get(name, [])) for name in TABLES}))
+
+
+def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
+    """Validate every table and the references between them; DataError on failure."""
+    problems: list[Problem] = []
+    out = {}
+    for name, model in TABLES.items():
+        try:
+            out[name] = model.validate(getattr(tenant, name), lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            for _, row in exc.failure_cases.head(20).iterrows():
+                problems.append(
+                    Problem(None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}")
+                )
+    if not problems:
+        problems = _reference_problems(Tenant(**out))
+    if problems:
+        raise DataError(where, problems)
+    return Tenant(**out)
+
+
+def _distinct(values: pd.Series) -> set[str]:
+    """Distinct non-null values as text; for a categorical only the categories in use (fast on
+    tens of millions of usage rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.unique(values.cat.codes.to_numpy())
+        return set(values.cat.categories[codes[codes >= 0]].astype(str))
+    return set(values.dropna().astype(str))
+
+
+def _reference_problems(t: Tenant) -> list[Problem]:
+    problems = []
+    tenant_ids = set(t.tenants["tenant_id"])
+
+    def refs(table: str, column: str, values: pd.Series, known: set) -> None:
+        bad = sorted(_distinct(values) - known)
+        if bad:
+            problems.append(Problem(None, f"{table}.{column}", f"unknown ids {bad[:5]}"))
+
+    for name in ("groups", "sites", "users", "settings", "usage"):
+        refs(name, "tenant_id", getattr(t, name)["tenant_id"], tenant_ids)
+    refs("users", "group_id", t.users["group_id"], set(t.groups["group_id"]))
+    refs("users", "site_id", t.users["site_id"], set(t.sites["site_id"]))
+    refs("usage", "user_id", t.usage["user_id"], set(t.users["user_id"]))
+    scopes = {
+        "account": tenant_ids,
+        "group": set(t.groups["group_id"]),
+        "site": set(t.sites["site_id"]),
+        "user": set(t.users["user_id"]),
+    }
+    for level, known in scopes.items():
+        refs(
+            "settings", f"scope_id ({level})", t.settings.loc[t.settings["level"] == level, "scope_id"], known
+        )
+    return problems
+
+
+def save_tenant(tenant: Tenant, folder: Path | str, extra_files: dict[str, str] | None = None) -> Path:
+    """Validate, then write one Parquet file per table (plus `extra_files`, name -> text) into
+    `folder`, atomically.
+
+    The tables are written to a temporary folder beside `folder`, which then replaces it, so a
+    failure never leaves a half-written tenant. Same data gives byte-identical files.
+    """
+    folder = Path(folder)
+    tenant = validate(tenant)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a tenant folder is ordinary data
+    try:
+        for name in TABLES:
+            frame = getattr(tenant, name).reset_index(drop=True)
+            table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def tenants_dir() -> Path:
+    return data_dir() / "tenants"
+
+
+def resolve_tenant_path(spec: str | Path) -> Path:
+    """A bundled tenant id (data/tenants/<id>) or a folder path -> the tenant folder."""
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    bundled = tenants_dir() / str(spec)
+    if bundled.is_dir():
+        return bundled
+    known = sorted(p.name for p in tenants_dir().glob("*") if p.is_dir()) if tenants_dir().is_dir() else []
+    raise ZoomaiError(
+        f"{spec}: not a tenant folder nor a bundled tenant id; bundled tenants: {', '.join(known)}"
+    )
+
+
+def load_tenant(spec: str | Path) -> Tenant:
+    """Read and validate one tenant folder (or bundled tenant id)."""
+    folder = resolve_tenant_path(spec)
+    frames = {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            raise DataError(path, [Problem(None, None, f"missing table {name}.parquet in the tenant folder")])
+        try:
+            frame = pq.read_table(path).to_pandas()
+        except (OSError, pa_arrow.ArrowException) as exc:
+            raise DataError(path, [Problem(None, None, f"not a readable Parquet file: {exc}")]) from None
+        # Parquet does not keep the categories of an empty categorical column: restore them.
+        categorical = {
+            c: t
+            for c, t in _DTYPES[name].items()
+            if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
+        }
+        frames[name] = frame.astype(categorical)
+    return validate(Tenant(**frames), folder)
+
+
+def load_tenants(path: str | Path | None = None) -> dict[str, Tenant]:
+    """All tenants under `path` (default: the bundled data/tenants), by tenant id.
+
+    `path` may be one tenant folder or a folder of tenant folders.
+    """
+    root = Path(path) if path else tenants_dir()
+    if (root / "tenants.parquet").exists():
+        folders = [root]
+    else:
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    out = {}
+    for folder in folders:
+        tenant = load_tenant(folder)
+        out[tenant.tenant_id] = tenant
+    return out
+
+
+def concat(tenants: list[Tenant]) -> Tenant:
+    """Several tenants as one Tenant whose tables hold all their rows."""
+    return Tenant(
+        **{
+            f.name: pd.concat([getattr(t, f.name) for t in tenants], ignore_index=True)
+            for f in fields(Tenant)
+        }
+    )
