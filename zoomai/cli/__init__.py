@@ -7,40 +7,59 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+import pandas as pd
+
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS, write_table
 from zoomai.core.versions import is_version
+from zoomai.facts.factset import DEFAULT_FACTS, compare, load_facts, summary_with_unknown
 from zoomai.facts.matrix import changes, load_feature_matrix, summary
+from zoomai.facts.sources import FACT_SETS
 
 EXIT_USER_ERROR = 2
 # Modules that add their subcommands with `register(subparsers)`, one per stage.
 COMMAND_MODULES = (
+    "zoomai.cli.facts",
     "zoomai.cli.tenants",
     "zoomai.cli.analysis",
     "zoomai.cli.report",
 )
 
 
-def _version_arg(text: str) -> str:
-    if not is_version(text):
-        raise argparse.ArgumentTypeError(f"expected a whitepaper version such as 4.0, got {text!r}")
+def _changes_arg(text: str) -> str:
+    if not (is_version(text) or text in FACT_SETS):
+        raise argparse.ArgumentTypeError(
+            f"expected a whitepaper version such as 4.0 or a fact set ({', '.join(FACT_SETS)}), got {text!r}"
+        )
     return text
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    matrix = load_feature_matrix(args.path)
+    if args.path and args.facts != "v5.0":
+        raise ZoomaiError("--path replaces the v5.0 matrix; it cannot be combined with --facts current")
     if args.changes:
-        since, until = args.changes
-        try:
-            table = changes(matrix, since, until)
-        except ValueError as exc:
-            raise ZoomaiError(str(exc)) from None
-    elif args.summary:
-        table = summary(matrix)
+        table = _changes_table(*args.changes, path=args.path)
     else:
-        table = matrix
+        matrix = load_feature_matrix(args.path) if args.facts == "v5.0" else load_facts(args.facts).matrix
+        if not args.summary:
+            table = matrix
+        else:
+            table = summary(matrix) if args.facts == "v5.0" else summary_with_unknown(matrix)
     write_table(table, args.format)
     return 0
+
+
+def _changes_table(since: str, until: str, path: str | None) -> pd.DataFrame:
+    """Two fact sets: what the second adds, changes, removes; two versions: the changelog."""
+    named = [text in FACT_SETS for text in (since, until)]
+    if all(named):
+        return compare(load_facts(since), load_facts(until))
+    if any(named):
+        raise ZoomaiError("expected two whitepaper versions (4.0 5.0) or two fact sets (v5.0 current)")
+    try:
+        return changes(load_feature_matrix(path), since, until)
+    except ValueError as exc:
+        raise ZoomaiError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,14 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the feature matrix: one row per (product, feature, content item).",
     )
     p.add_argument("--path", help="feature matrix CSV (default: the bundled data/feature_matrix.csv)")
+    p.add_argument(
+        "--facts",
+        choices=FACT_SETS,
+        default=DEFAULT_FACTS,
+        help="fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's later pages); "
+        f"default {DEFAULT_FACTS}",
+    )
     p.add_argument("--format", choices=FORMATS, default="markdown")
     group = p.add_mutually_exclusive_group()
     group.add_argument(
         "--changes",
         nargs=2,
         metavar=("FROM", "TO"),
-        type=_version_arg,
-        help="features the whitepaper changelog added after FROM up to TO (e.g. 4.0 5.0)",
+        type=_changes_arg,
+        help="features the whitepaper changelog added after FROM up to TO (e.g. 4.0 5.0), or "
+        "what fact set TO adds, changes and removes against FROM (v5.0 current)",
     )
     group.add_argument("--summary", action="store_true", help="counts per product")
     p.set_defaults(func=cmd_matrix)

@@ -23,7 +23,7 @@ from zoomai.core.csvio import read_csv_text, schema_problems, split_list, text_c
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import load_model, read_yaml
-from zoomai.facts.matrix import feature_slug, load_feature_matrix
+from zoomai.facts.matrix import feature_slug, features, load_feature_matrix, summary
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN, Policy, load_policy
 from zoomai.facts.sources import FACT_SETS, FactSetName, load_sources
 from zoomai.facts.taxonomy import load_data_categories
@@ -533,23 +533,23 @@ def _overlay_problems(
         )
         fid = feature_slug(row["product"], row["feature"])
         here = (fid, row["content_item"]) in existing
-        if row["change"] != "add":
+        if row["change"] == "add":
+            check(line, "content_item", not here, "the v5.0 matrix already has this row; use change, not add")
+            for col in _ITEM_LEVEL:
+                check(line, col, bool(row[col]), "expected a value (or unknown) on an added row")
+            check(
+                line,
+                "zmo_eligible",
+                bool(row["zmo_eligible"]) or fid in features,
+                "expected true, false or unknown for a new feature",
+            )
+        else:
             check(
                 line,
                 "content_item",
                 here,
                 f"no v5.0 row for ({row['product']}, {row['feature']}, {row['content_item']})",
             )
-            continue
-        check(line, "content_item", not here, "the v5.0 matrix already has this row; use change, not add")
-        for col in _ITEM_LEVEL:
-            check(line, col, bool(row[col]), "expected a value (or unknown) on an added row")
-        check(
-            line,
-            "zmo_eligible",
-            bool(row["zmo_eligible"]) or fid in features,
-            "expected true, false or unknown for a new feature",
-        )
         for key in split_list(row["data_category"]):
             check(line, "data_category", key in categories, f"unknown data category {key!r}")
         for col in ("zoom_processing_location", "model_provider_region", "customer_storage_location"):
@@ -578,6 +578,27 @@ def _overlay_problems(
     for line in text.index[dup]:
         problems.append(Problem(line, "content_item", "duplicate (product, feature, content_item) row"))
     return problems
+
+
+def summary_with_unknown(matrix: pd.DataFrame) -> pd.DataFrame:
+    """`matrix.summary` plus how many features' ZMO flag and items' ZDR flag are unknown: the
+    eligible counts are of those known to be eligible, never unknown counted as no."""
+    feats = features(matrix)
+    unknown = pd.DataFrame(
+        {
+            "zmo_unknown_features": feats["zmo_eligible"]
+            .isna()
+            .groupby(feats["product"], observed=True)
+            .sum(),
+            "zdr_unknown_items": matrix["zdr_eligible"]
+            .isna()
+            .groupby(matrix["product"], observed=True)
+            .sum(),
+        }
+    )
+    unknown.loc["Total"] = unknown.sum()
+    out = summary(matrix).join(unknown, on="product")
+    return out.astype({c: int for c in unknown.columns})
 
 
 # --- Comparing two fact sets ---------------------------------------------------------------
