@@ -380,7 +380,10 @@ def test_cli_rejects_mixed_arguments(args, message):
 
 def test_cli_matrix_current_and_facts_commands():
     code, out, _ = run_cli("matrix", "--facts", "current", "--format", "csv")
-    assert code == 0 and "AI Companion panel,Web search,User question" in out
+    assert (
+        code == 0
+        and "AI Companion panel,Web search,User question,input,user.content.prompt,unknown,false" in out
+    )
     code, out, _ = run_cli("facts", "--conflicts", "--format", "csv")
     assert code == 0 and out.count("third_party_index_window,") == 2
     code, out, _ = run_cli("facts", "--sources", "--format", "csv")

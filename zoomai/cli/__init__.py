@@ -12,7 +12,13 @@ import pandas as pd
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS, write_table
 from zoomai.core.versions import is_version
-from zoomai.facts.factset import DEFAULT_FACTS, compare, load_facts, summary_with_unknown
+from zoomai.facts.factset import (
+    DEFAULT_FACTS,
+    compare,
+    load_facts,
+    summary_with_unknown,
+    unknown_shown,
+)
 from zoomai.facts.matrix import changes, load_feature_matrix, summary
 from zoomai.facts.sources import FACT_SETS
 
@@ -42,7 +48,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     else:
         matrix = load_feature_matrix(args.path) if args.facts == "v5.0" else load_facts(args.facts).matrix
         if not args.summary:
-            table = matrix
+            table = matrix if args.facts == "v5.0" else unknown_shown(matrix)
         else:
             table = summary(matrix) if args.facts == "v5.0" else summary_with_unknown(matrix)
     write_table(table, args.format)

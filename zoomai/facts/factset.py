@@ -482,7 +482,7 @@ _NEW_FEATURE = {
     "zmo_eligible": pd.NA,
     "min_client_version": pd.NA,
     "mobile_only": pd.NA,
-    "added_in_version": pd.NA,
+    "added_in_version": "",
     "added_in_source": "newer_source",
 }
 
@@ -578,6 +578,15 @@ def _overlay_problems(
     for line in text.index[dup]:
         problems.append(Problem(line, "content_item", "duplicate (product, feature, content_item) row"))
     return problems
+
+
+def unknown_shown(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The matrix for printing: cells the sources leave open read 'unknown', not blank."""
+    shown = matrix.copy()
+    for col in _BOOLS:
+        shown[col] = shown[col].map({True: "true", False: "false"}, na_action="ignore").fillna(UNKNOWN)
+    shown["min_client_version"] = shown["min_client_version"].astype(object).fillna(UNKNOWN)
+    return shown
 
 
 def summary_with_unknown(matrix: pd.DataFrame) -> pd.DataFrame:
