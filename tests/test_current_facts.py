@@ -11,8 +11,10 @@ from conftest import run_cli
 
 from zoomai.core.errors import DataError, ZoomaiError
 from zoomai.core.paths import data_file
-from zoomai.facts.factset import compare, load_facts, summary_with_unknown
+from zoomai.facts.compare import compare
+from zoomai.facts.factset import load_facts
 from zoomai.facts.matrix import load_feature_matrix
+from zoomai.facts.overlay import summary_with_unknown
 from zoomai.facts.policy import load_policy
 
 NEW_FEATURES = {

@@ -12,14 +12,10 @@ import pandas as pd
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS, write_table
 from zoomai.core.versions import is_version
-from zoomai.facts.factset import (
-    DEFAULT_FACTS,
-    compare,
-    load_facts,
-    summary_with_unknown,
-    unknown_shown,
-)
+from zoomai.facts.compare import compare
+from zoomai.facts.factset import DEFAULT_FACTS, load_facts
 from zoomai.facts.matrix import changes, load_feature_matrix, summary
+from zoomai.facts.overlay import summary_with_unknown, unknown_shown
 from zoomai.facts.sources import FACT_SETS
 
 EXIT_USER_ERROR = 2

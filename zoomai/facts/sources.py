@@ -118,3 +118,13 @@ def citation(sources: pd.DataFrame, source_id: str, section: str) -> str:
         raise KeyError(f"no source {source_id!r}; expected one of {sorted(table.index)}")
     row = table.loc[source_id]
     return f"{row['title']} ({row['publisher']}, {row['date']}), section {section}: {row['location']}"
+
+
+def url_problems(document: str, field: str, sources: pd.DataFrame, line: int | None = None) -> list[Problem]:
+    """A fact of the current set must cite a known source that is a web page (has a URL)."""
+    table = sources.set_index("id")
+    if document not in table.index:
+        return [Problem(line, field, f"unknown source {document!r}; expected an id of data/sources.yaml")]
+    if not table.loc[document, "location"].startswith("https://"):
+        return [Problem(line, field, f"source {document!r} has no URL; a current fact needs one")]
+    return []
