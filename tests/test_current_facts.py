@@ -214,6 +214,19 @@ def test_hand_checked_custom_ai_companion_limits(current):
     }
 
 
+def test_hand_checked_transcription_and_on_demand_content(current):
+    # library.zoom.com ... algorithms/algorithm-features, "Local Live Transcription": on-device
+    # transcription from Workplace app 6.5.3; "Live Transcription": ASR, no LLM.
+    assert fact(current, "local_live_transcription_version")["value"] == "6.5.3"
+    assert fact(current, "live_transcription_without_llm")["value"] is True
+    # ... ai-companion/ai-companion-diagrams-and-dataflows, "Core AI Companion Features":
+    # on-demand artifacts are not stored, which sits against v5.0's 30-day support retention.
+    assert fact(current, "on_demand_artifacts_retention")["value"] == 0
+    assert fact(current, "zoom_support_retention")["value"] == 30  # carried over from v5.0
+    pair = current.conflicts[current.conflicts["conflict"] == "on_demand_retention"]
+    assert list(pair["fact"]) == ["on_demand_artifacts_retention", "zoom_support_retention"]
+
+
 def test_hand_checked_legal_hold_and_third_party_meetings(current):
     # library.zoom.com ... privacy-retention-and-access-controls, "AI Companion data is
     # subject to legal holds": kept even if the host deletes it, for as long as the hold lasts.
@@ -263,6 +276,7 @@ def test_conflicts_keep_both_citations(current):
         "panel_zoom_sources",
         "non_us_deployment",
         "zm_plus_third_party_processing",
+        "on_demand_retention",
     }
     assert (conflicts.groupby("conflict").size() >= 2).all()
     assert (conflicts["section"].str.len() > 0).all()

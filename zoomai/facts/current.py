@@ -64,6 +64,7 @@ class CurrentFact(_Strict):
         "data_source",
         "limit",
         "scope",
+        "client_version",
     ]
     value: bool | int | float | str | list[str]
     unit: str = Field(min_length=1)
