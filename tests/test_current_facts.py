@@ -400,6 +400,8 @@ def test_cli_matrix_current_and_facts_commands():
         code == 0
         and "AI Companion panel,Web search,User question,input,user.content.prompt,unknown,false" in out
     )
+    code, out, _ = run_cli("facts", "--format", "csv")
+    assert code == 0 and "zdr_scope_summary_inputs,option,temporary transcript; screen-shared content" in out
     code, out, _ = run_cli("facts", "--conflicts", "--format", "csv")
     assert code == 0 and out.count("third_party_index_window,") == 2
     code, out, _ = run_cli("facts", "--sources", "--format", "csv")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from zoomai.core.output import FORMATS, write_table
+from zoomai.facts.compare import value_text
 from zoomai.facts.factset import load_facts
 from zoomai.facts.sources import FACT_SETS
 
@@ -16,7 +17,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     elif args.conflicts:
         table = fact_set.conflicts
     else:
-        table = fact_set.facts
+        table = fact_set.facts.assign(value=fact_set.facts["value"].map(value_text))
     write_table(table, args.format)
     return 0
 

@@ -50,7 +50,7 @@ def compare(old: FactSet, new: FactSet) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
-def _text(value: object) -> str:
+def value_text(value: object) -> str:
     """A cell or fact value as compared and printed: lists joined, missing as 'unknown'."""
     if isinstance(value, list):
         return "; ".join(map(str, value))
@@ -106,7 +106,7 @@ def _feature_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, obj
             )
     for k in o.index.intersection(n.index):
         for col in COMPARED:
-            before, after = _text(o.loc[k, col]), _text(n.loc[k, col])
+            before, after = value_text(o.loc[k, col]), value_text(n.loc[k, col])
             if before != after:
                 document, section = _cite(n.loc[k])
                 rows.append(
@@ -156,7 +156,7 @@ def _fact_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, object
     rows: list[dict[str, object]] = []
 
     def row(change: str, f: pd.Series, field: str, before: str, after: str) -> dict[str, object]:
-        subject = f"{_text(f['value'])} {f['unit']}".strip()
+        subject = f"{value_text(f['value'])} {f['unit']}".strip()
         return {
             "change": change,
             "what": f"fact ({f['kind']})",
@@ -171,7 +171,7 @@ def _fact_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, object
     for fid, f in new_by_id.iterrows():
         if fid in old_by_id.index:
             before = old_by_id.loc[fid]
-            if (_text(before["value"]), before["statement"]) != (_text(f["value"]), f["statement"]):
+            if (value_text(before["value"]), before["statement"]) != (value_text(f["value"]), f["statement"]):
                 rows.append(row("changed", f, fid, before["statement"], f["statement"]))
         elif fid in pairs:
             rows.append(
