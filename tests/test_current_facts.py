@@ -64,13 +64,12 @@ def test_every_current_matrix_row_has_a_url_and_a_section(current):
     assert rows["certainty"].isin(["stated", "possible", "inferred"]).all()
 
 
-def test_carried_over_facts_cite_the_v5_seed(current):
+def test_carried_over_facts_cite_the_v5_sources(current):
     carried = current.facts[current.facts["origin"] == "v5.0"]
-    assert set(carried["source_location"]) <= {
-        "seeds/000_32e3ce4243c18348.txt",
-        "seeds/001_a33a27d56132aec4.txt",
-        "seeds/002_1ca92776097fe088.txt",
-    }
+    v5_sources = current.sources[current.sources["fact_set"] == "v5.0"]
+    assert set(carried["document"]) <= set(v5_sources["id"])
+    assert "seeds/000_32e3ce4243c18348.txt" in set(carried["source_location"])
+    assert not carried["source_location"].str.startswith("https://").any()
     assert (current.matrix.loc[current.matrix["origin"] == "v5.0", "source"] == "whitepaper").all()
 
 

@@ -68,9 +68,7 @@ def _v5() -> FactSet:
     sources = load_sources()
     urls = sources.set_index("id")["location"]
     matrix = load_feature_matrix()
-    facts = policy.facts.assign(
-        certainty=pd.NA, option=pd.NA, source_location=policy.facts["document"].map(urls), replaces=pd.NA
-    )
+    facts = policy.facts.assign(source_location=policy.facts["document"].map(urls))
     return FactSet(
         name="v5.0",
         matrix=matrix,
@@ -95,12 +93,10 @@ def _providers(names: Sequence[str], source: Cite) -> pd.DataFrame:
 
 
 def _fact_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns both fact sets share; one the policy file does not give is left empty."""
     columns = ["id", "kind", "value", "unit", "statement", "certainty", "option", "document", "section"]
-    return (
-        frame[[*columns, "source_location", "replaces", "origin"]]
-        .astype({"kind": str})
-        .reset_index(drop=True)
-    )
+    out = frame.reindex(columns=[*columns, "source_location", "replaces", "origin"])
+    return out.astype({"kind": str}).reset_index(drop=True)
 
 
 def _current(folder: Path) -> FactSet:

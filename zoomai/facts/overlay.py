@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from zoomai.core.csvio import read_csv_text, schema_problems, split_list, text_check
 from zoomai.core.errors import DataError, Problem
 from zoomai.facts.current import Certainty
-from zoomai.facts.matrix import feature_slug, features, summary
+from zoomai.facts.matrix import feature_slug
 from zoomai.facts.policy import UNKNOWN, Policy
 from zoomai.facts.sources import url_problems
 from zoomai.facts.taxonomy import load_data_categories
@@ -253,21 +253,24 @@ def unknown_shown(matrix: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_with_unknown(matrix: pd.DataFrame) -> pd.DataFrame:
-    """`matrix.summary` plus how many features' ZMO flag and items' ZDR flag are unknown: the
-    eligible counts are of those known to be eligible, never unknown counted as no."""
-    feats = features(matrix)
-    unknown = pd.DataFrame(
-        {
-            "zmo_unknown_features": feats["zmo_eligible"]
-            .isna()
-            .groupby(feats["product"], observed=True)
-            .sum(),
-            "zdr_unknown_items": matrix["zdr_eligible"]
-            .isna()
-            .groupby(matrix["product"], observed=True)
-            .sum(),
-        }
+    """Per product (and Total): features, content items, features known to be ZMO eligible and
+    those whose ZMO flag is unknown, items known to be ZDR eligible and those unknown. Unknown
+    is never counted as no. (matrix.summary needs whitepaper versions, which new features lack.)"""
+    zmo = matrix.groupby("feature_id", sort=False)["zmo_eligible"].first()  # one flag per feature
+    per_feature = matrix.drop_duplicates("feature_id").set_index("feature_id")["product"]
+    by_product = pd.DataFrame({"product": per_feature, "zmo": zmo.reindex(per_feature.index)})
+    out = by_product.groupby("product", observed=True).agg(
+        features=("zmo", "size"),
+        zmo_eligible_features=("zmo", lambda s: int(s.eq(True).sum())),
+        zmo_unknown_features=("zmo", lambda s: int(s.isna().sum())),
     )
-    unknown.loc["Total"] = unknown.sum()
-    out = summary(matrix).join(unknown, on="product")
-    return out.astype({c: int for c in unknown.columns})
+    items = matrix.groupby("product", observed=True)["zdr_eligible"].agg(
+        content_items="size",
+        zdr_eligible_items=lambda s: int(s.eq(True).sum()),
+        zdr_unknown_items=lambda s: int(s.isna().sum()),
+    )
+    out = out.join(items)
+    out.loc["Total"] = out.sum()
+    columns = ["features", "content_items", "zmo_eligible_features", "zdr_eligible_items"]
+    out = out[[*columns, "zmo_unknown_features", "zdr_unknown_items"]].astype(int)
+    return out.reset_index().rename(columns={"index": "product"})

@@ -36,7 +36,7 @@ class Source(BaseModel):
     date: dt.date | None = None
     as_of: str | None = Field(default=None, min_length=1)
     url: HttpUrl | None = None
-    file: str | None = Field(default=None, pattern=r"^seeds/[^/]+$")
+    file: str | None = Field(default=None, pattern=r"^(seeds|zoom-api)/[^/]+$")
     read: dt.date
     language: str = Field(pattern=r"^[a-z]{2}$")
     fact_set: FactSetName
