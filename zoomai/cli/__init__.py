@@ -7,15 +7,11 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-import pandas as pd
-
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS, write_table
 from zoomai.core.versions import is_version
-from zoomai.facts.compare import compare
-from zoomai.facts.factset import DEFAULT_FACTS, load_facts
-from zoomai.facts.matrix import changes, load_feature_matrix, summary
-from zoomai.facts.overlay import summary_with_unknown, unknown_shown
+from zoomai.facts.compare import changes_table
+from zoomai.facts.factset import DEFAULT_FACTS, matrix_table
 from zoomai.facts.sources import FACT_SETS
 
 EXIT_USER_ERROR = 2
@@ -37,31 +33,12 @@ def _changes_arg(text: str) -> str:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    if args.path and args.facts != "v5.0":
-        raise ZoomaiError("--path replaces the v5.0 matrix; it cannot be combined with --facts current")
     if args.changes:
-        table = _changes_table(*args.changes, path=args.path)
+        table = changes_table(*args.changes, matrix_path=args.path)
     else:
-        matrix = load_feature_matrix(args.path) if args.facts == "v5.0" else load_facts(args.facts).matrix
-        if not args.summary:
-            table = matrix if args.facts == "v5.0" else unknown_shown(matrix)
-        else:
-            table = summary(matrix) if args.facts == "v5.0" else summary_with_unknown(matrix)
+        table = matrix_table(args.facts, matrix_path=args.path, summarised=args.summary)
     write_table(table, args.format)
     return 0
-
-
-def _changes_table(since: str, until: str, path: str | None) -> pd.DataFrame:
-    """Two fact sets: what the second adds, changes, removes; two versions: the changelog."""
-    named = [text in FACT_SETS for text in (since, until)]
-    if all(named):
-        return compare(load_facts(since), load_facts(until))
-    if any(named):
-        raise ZoomaiError("expected two whitepaper versions (4.0 5.0) or two fact sets (v5.0 current)")
-    try:
-        return changes(load_feature_matrix(path), since, until)
-    except ValueError as exc:
-        raise ZoomaiError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,15 +4,16 @@ and facts, each with the citation of the side that holds it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from zoomai.core.errors import ZoomaiError
+from zoomai.facts.factset import FactSet, load_facts
+from zoomai.facts.matrix import changes, load_feature_matrix
 from zoomai.facts.policy import UNKNOWN
-
-if TYPE_CHECKING:
-    from zoomai.facts.factset import FactSet
+from zoomai.facts.sources import FACT_SETS
 
 # Columns compared between fact sets (everything a flow depends on).
 COMPARED = [
@@ -31,6 +32,21 @@ COMPARED = [
     "subprocessors",
 ]
 CHANGE_COLUMNS = ["change", "what", "subject", "field", "before", "after", "document", "section"]
+
+
+def changes_table(since: str, until: str, matrix_path: Path | str | None = None) -> pd.DataFrame:
+    """Two fact sets ('v5.0' 'current'): what the second adds, changes and removes. Two
+    whitepaper versions ('4.0' '5.0'): the features the changelog added (matrix.changes) in the
+    v5.0 matrix, or the one at `matrix_path`. Mixing the two is a user error."""
+    named = [text in FACT_SETS for text in (since, until)]
+    if all(named):
+        return compare(load_facts(since), load_facts(until))
+    if any(named):
+        raise ZoomaiError("expected two whitepaper versions (4.0 5.0) or two fact sets (v5.0 current)")
+    try:
+        return changes(load_feature_matrix(matrix_path), since, until)
+    except ValueError as exc:
+        raise ZoomaiError(str(exc)) from None
 
 
 def compare(old: FactSet, new: FactSet) -> pd.DataFrame:

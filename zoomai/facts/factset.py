@@ -27,8 +27,8 @@ from zoomai.facts.current import (
     conflict_frame,
     deployment_options,
 )
-from zoomai.facts.matrix import load_feature_matrix
-from zoomai.facts.overlay import apply_overlay
+from zoomai.facts.matrix import load_feature_matrix, summary
+from zoomai.facts.overlay import apply_overlay, summary_with_unknown, unknown_shown
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.sources import FACT_SETS, load_sources
 
@@ -61,6 +61,19 @@ def load_facts(facts: str = DEFAULT_FACTS, folder: Path | str | None = None) -> 
     if facts == "v5.0":
         return _v5()
     return _current(Path(folder) if folder else data_file("current"))
+
+
+def matrix_table(facts: str, matrix_path: Path | str | None = None, summarised: bool = False) -> pd.DataFrame:
+    """The feature matrix of a fact set as printed, or its per-product counts (`summarised`).
+    `matrix_path` replaces the v5.0 matrix file and so applies to 'v5.0' only. In 'current',
+    cells the sources leave open read 'unknown' and the counts keep unknown flags apart."""
+    if facts == "v5.0":
+        matrix = load_feature_matrix(matrix_path)
+        return summary(matrix) if summarised else matrix
+    if matrix_path:
+        raise ZoomaiError(f"--path replaces the v5.0 matrix; it cannot be combined with --facts {facts}")
+    matrix = load_facts(facts).matrix
+    return summary_with_unknown(matrix) if summarised else unknown_shown(matrix)
 
 
 def _v5() -> FactSet:
