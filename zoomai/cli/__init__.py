@@ -24,7 +24,7 @@ COMMAND_MODULES = (
 )
 
 
-def _changes_arg(text: str) -> str:
+def _version_arg(text: str) -> str:
     if not (is_version(text) or text in FACT_SETS):
         raise argparse.ArgumentTypeError(
             f"expected a whitepaper version such as 4.0 or a fact set ({', '.join(FACT_SETS)}), got {text!r}"
@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the feature matrix: one row per (product, feature, content item).",
     )
     p.add_argument("--path", help="feature matrix CSV (default: the bundled data/feature_matrix.csv)")
+    p.add_argument("--format", choices=FORMATS, default="markdown")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--changes",
+        nargs=2,
+        metavar=("FROM", "TO"),
+        type=_version_arg,
+        help="features the whitepaper changelog added after FROM up to TO (e.g. 4.0 5.0), or "
+        "what fact set TO adds, changes and removes against FROM (v5.0 current)",
+    )
+    group.add_argument("--summary", action="store_true", help="counts per product")
     p.add_argument(
         "--facts",
         choices=FACT_SETS,
@@ -60,17 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's later pages); "
         f"default {DEFAULT_FACTS}",
     )
-    p.add_argument("--format", choices=FORMATS, default="markdown")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument(
-        "--changes",
-        nargs=2,
-        metavar=("FROM", "TO"),
-        type=_changes_arg,
-        help="features the whitepaper changelog added after FROM up to TO (e.g. 4.0 5.0), or "
-        "what fact set TO adds, changes and removes against FROM (v5.0 current)",
-    )
-    group.add_argument("--summary", action="store_true", help="counts per product")
     p.set_defaults(func=cmd_matrix)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
