@@ -407,3 +407,10 @@ def test_cli_matrix_current_and_facts_commands():
     assert code == 0 and "blog_deployment_options" in out and "seeds/000_32e3ce4243c18348.txt" in out
     code, out, _ = run_cli("facts", "--facts", "v5.0", "--conflicts", "--format", "csv")
     assert code == 0 and out.strip() == "conflict,topic,document,section,source_location,fact,says,handling"
+
+
+def test_cli_facts_help_gives_examples_and_exit_codes():
+    code, out, _ = run_cli("facts", "--help")
+    assert code == 0
+    assert "  zoomai facts --conflicts --format csv" in out
+    assert "  2  wrong input" in out

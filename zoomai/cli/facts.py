@@ -22,12 +22,25 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG = """\
+examples:
+  zoomai facts
+  zoomai facts --conflicts --format csv
+  zoomai facts --sources --facts v5.0
+
+exit status:
+  0  success
+  2  wrong input (option, file or value): one message on stderr naming it, nothing written"""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "facts",
         help="facts of a fact set, with their sources and conflicts",
         description="Print the facts of a fact set with the source and section each rests on, "
         "the source documents (--sources), or where sources disagree (--conflicts).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--facts", choices=FACT_SETS, default="current", help="fact set: v5.0 or current (default: current)"
