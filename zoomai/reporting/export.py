@@ -1,8 +1,10 @@
-"""HTML export of executed notebooks: offline, without input cells, plotly.js embedded."""
+"""HTML export of executed notebooks: offline, without input cells, plotly.js loaded once per run
+folder by relative path (or embedded, for a self-contained file), with a print stylesheet."""
 
 from __future__ import annotations
 
 import copy
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -11,13 +13,32 @@ from zoomai.reporting.schedule import CHART_MIME
 
 # ------------------------------------------------------------------------------- HTML export
 
+PLOTLY_ASSET = "assets/plotly.min.js"  # relative to the run folder
+# Printing (chromium --print-to-pdf, or a browser's print): sections start on a new page, no
+# table row, chart or figure split over two pages, table headers repeated, no chart toolbar.
+PRINT_CSS = """\
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  body { font-size: 10pt; }
+  h2 { break-before: page; }
+  .jp-Cell:first-child h2, h1 + h2 { break-before: auto; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  tr, .plotly-graph-div, figure, img, svg { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .modebar-container, .modebar { display: none !important; }
+  .plotly-graph-div { max-width: 100%; }
+}
+"""
 HTML_TEMPLATE = """\
 {%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}
-{%- if resources.plotly_js %}
+{%- if resources.plotly_src %}
+<script type="text/javascript" src="{{ resources.plotly_src }}"></script>
+{%- elif resources.plotly_js %}
 <script type="text/javascript">{{ resources.plotly_js }}</script>
 {%- endif -%}
 {%- endblock html_head_js -%}
+{% block extra_css %}<style type="text/css">{{ resources.print_css }}</style>{% endblock extra_css %}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
@@ -36,22 +57,42 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+def write_plotly_asset(folder: Path) -> Path:
+    """plotly.js written once into the run folder (`PLOTLY_ASSET`), for every report to load."""
+    target = folder / PLOTLY_ASSET
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(plotly_js(), encoding="utf-8")
+    return target
+
+
+def plotly_src(root: Path, page: Path) -> str:
+    """The relative URL of the run folder's plotly.js as seen from `page` (a file under `root`)."""
+    return Path(os.path.relpath(root / PLOTLY_ASSET, page.parent)).as_posix()
+
+
+def plotly_resources(root: Path, page: Path, self_contained: bool, charts: bool = True) -> dict[str, str]:
+    """Template resources that load plotly.js: embedded (`self_contained`) or by relative path."""
+    if not charts:
+        return {"plotly_js": "", "plotly_src": ""}
+    if self_contained:
+        return {"plotly_js": plotly_js(), "plotly_src": ""}
+    return {"plotly_js": "", "plotly_src": plotly_src(root, page)}
+
+
 @cache
 def exporter():
     """The HTML exporter, built once per process (workers fork after the parent built it)."""
-    if True:
-        from jinja2 import DictLoader
-        from nbconvert import HTMLExporter
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
 
-        exporter = HTMLExporter(
-            template_name="lab",
-            extra_loaders=[DictLoader({"zoomai_report.html.j2": HTML_TEMPLATE})],
-            template_file="zoomai_report.html.j2",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
-    return exporter
+    return HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"zoomai_report.html.j2": HTML_TEMPLATE})],
+        template_file="zoomai_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
 
 
 def has_charts(nb) -> bool:
@@ -63,9 +104,12 @@ def has_charts(nb) -> bool:
     )
 
 
-def export_html(ipynb: Path, target: Path, title: str | None = None) -> Path:
-    """Offline HTML of an executed notebook: no input cells, plotly.js embedded once in <head>
-    (only when the notebook has charts), charts from their text/html output, no network URLs."""
+def export_html(
+    ipynb: Path, target: Path, title: str | None = None, root: Path | None = None, self_contained: bool = True
+) -> Path:
+    """Offline HTML of an executed notebook: no input cells, charts from their text/html output,
+    no network URLs. plotly.js (only when the notebook has charts) is embedded once in <head>
+    when `self_contained`, else loaded from `root`'s `PLOTLY_ASSET` by a relative path."""
     import nbformat
 
     nb = nbformat.read(ipynb, as_version=4)
@@ -75,7 +119,11 @@ def export_html(ipynb: Path, target: Path, title: str | None = None) -> Path:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             out.get("data", {}).pop(CHART_MIME, None)  # rendered from text/html instead
     nb.metadata["title"] = title or ipynb.stem
-    resources = {"metadata": {"name": title or ipynb.stem}, "plotly_js": plotly_js() if charts else ""}
+    resources = {
+        "metadata": {"name": title or ipynb.stem},
+        "print_css": PRINT_CSS,
+        **plotly_resources(root or target.parent, target, self_contained, charts),
+    }
     body, _ = exporter().from_notebook_node(nb, resources=resources)
     body = _NETWORK_TAGS.sub("", body)
     target.write_text(body, encoding="utf-8")
