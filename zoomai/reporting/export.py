@@ -15,18 +15,24 @@ from zoomai.reporting.schedule import CHART_MIME
 
 PLOTLY_ASSET = "assets/plotly.min.js"  # relative to the run folder
 # Printing (chromium --print-to-pdf, or a browser's print): sections start on a new page, no
-# table row, chart or figure split over two pages, table headers repeated, no chart toolbar.
+# table row, chart or figure split over two pages, table headers repeated, no chart toolbar,
+# and the report's title (notebook, tenant, configuration) on top of the first page.
 PRINT_CSS = """\
+.zoomai-print-title { display: none; }
 @media print {
-  @page { size: A4; margin: 14mm 12mm; }
+  @page { size: A4 landscape; margin: 12mm; }
   body { font-size: 10pt; }
   h2 { break-before: page; }
-  .jp-Cell:first-child h2, h1 + h2 { break-before: auto; }
-  h1, h2, h3, h4 { break-after: avoid; }
-  tr, .plotly-graph-div, figure, img, svg { break-inside: avoid; }
+  h1 + h2, .jp-Cell:first-child h2 { break-before: auto; }
+  h1, h2, h3, h4, caption { break-after: avoid; }
+  tr, .js-plotly-plot, figure, img, svg { break-inside: avoid; }
   thead { display: table-header-group; }
+  /* scroll boxes cannot be split over pages, and print clipped: let them grow instead */
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-Cell, .jp-OutputArea { overflow: visible !important; }
+  table { max-width: 100%; }
+  td, th { overflow-wrap: break-word; }
   .modebar-container, .modebar { display: none !important; }
-  .plotly-graph-div { max-width: 100%; }
+  .zoomai-print-title { display: block; color: #555; font-size: 9pt; margin: 0 0 4mm; }
 }
 """
 HTML_TEMPLATE = """\
@@ -39,6 +45,9 @@ HTML_TEMPLATE = """\
 {%- endif -%}
 {%- endblock html_head_js -%}
 {% block extra_css %}<style type="text/css">{{ resources.print_css }}</style>{% endblock extra_css %}
+{%- block body_header -%}{{ super() }}
+<p class="zoomai-print-title">{{ resources.metadata.name | e }}</p>
+{%- endblock body_header -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}

@@ -42,7 +42,7 @@ dl { margin: 0; display: grid; grid-template-columns: minmax(0, max-content) aut
 dt { color: #555; } dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
 code { font-size: .9em; overflow-wrap: anywhere; }
 .caption { color: #444; margin-top: 0; }
-@media print { h2 { break-before: page; } tr, .plotly-graph-div { break-inside: avoid; } }
+@media print { h2 { break-before: page; } tr, .js-plotly-plot { break-inside: avoid; } }
 </style>
 </head>
 <body>
@@ -238,7 +238,9 @@ def ranking_figure(figures: pd.DataFrame) -> go.Figure:
                 row=1,
                 col=j,
             )
-            fig.update_xaxes(tickformat=".0%" if share else "~s", row=1, col=j)
+            fig.update_xaxes(tickformat=".0%" if share else ",d", nticks=4, row=1, col=j)
+            if not (figures[measure].max() > 0):  # all zero or unknown: an axis from 0, not -1 to 1
+                fig.update_xaxes(range=[0, 1], dtick=1, row=1, col=j)
     fig.update_layout(
         barmode="group",
         template="plotly_white",
