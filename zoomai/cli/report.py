@@ -9,6 +9,7 @@ from pathlib import Path
 
 from zoomai.cli.conventions import EXIT_INTERRUPTED, add_config, comma_list, epilog
 from zoomai.core.errors import ZoomaiError
+from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
 from zoomai.reporting.runner import check_run_id, default_workers, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
@@ -51,6 +52,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if args.pdf:
+        find_chromium()  # a missing chromium is said first, before the schedule is read
     schedule_path = Path(args.schedule) if args.schedule else DEFAULT_SCHEDULE
     adhoc = args.notebooks or args.tenants or args.config
     base = None
