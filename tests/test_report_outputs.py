@@ -239,3 +239,24 @@ def test_index_without_earlier_runs_or_risk_reports_has_no_chart(tmp_path):
     write_index(report, report.folder, out, self_contained=False)
     html = (report.folder / "index.html").read_text(encoding="utf-8")
     assert "zoomai-ranking" not in html and "zoomai-trend" not in html and "<script" not in html
+
+
+def test_tenant_names_from_the_tenant_table_distinct_and_with_a_fallback(tmp_path):
+    import shutil
+
+    from zoomai.reporting.index import tenant_names
+    from zoomai.tenants.tables import tenants_dir
+
+    for copy in ("a", "b"):  # two folders of the same tenant: the same display name
+        shutil.copytree(tenants_dir() / "eu_company_zmo", tmp_path / copy)
+    results = [
+        {"tenant": label, "parameters": {"tenant": str(tmp_path / label)}} for label in ("a", "b", "gone")
+    ]
+    results.append({"tenant": "eu_company_zmo", "parameters": {"tenant": "eu_company_zmo"}})
+    results.append({"tenant": None, "parameters": {}})
+    assert tenant_names(results) == {
+        "a": "Lindqvist & Moreau GmbH (a)",
+        "b": "Lindqvist & Moreau GmbH (b)",
+        "gone": "gone",  # no such folder (e.g. removed since): the label
+        "eu_company_zmo": "Lindqvist & Moreau GmbH (eu_company_zmo)",
+    }

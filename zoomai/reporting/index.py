@@ -4,6 +4,7 @@ folder holds earlier runs, each tenant's trend over them (read from their summar
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,8 +160,8 @@ def format_value(value: Any) -> str:
 
 
 def tenant_names(results: list[dict[str, Any]]) -> dict[str, str]:
-    """Display name of each tenant label of the results (its tenants.parquet `name`; the label
-    itself where the folder cannot be read, e.g. a failed run's tenant)."""
+    """Display name of each tenant label of the results: its tenants.parquet `name` (with the
+    label where two tenants share a name), or the label itself where the folder cannot be read."""
     from zoomai.tenants.tables import resolve_tenant_path
 
     names: dict[str, str] = {}
@@ -175,7 +176,8 @@ def tenant_names(results: list[dict[str, Any]]) -> dict[str, str]:
                 names[label] = str(table["name"].iloc[0]) or label
             except Exception:  # unreadable: the label stands in
                 pass
-    return names
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    return {label: f"{name} ({label})" if name in shared else name for label, name in names.items()}
 
 
 # ---------------------------------------------------------------------- ranking and trend
@@ -301,8 +303,6 @@ def _trend_table(trend: pd.DataFrame) -> dict[str, Any]:
 def write_index(report: Report, folder: Path, out: Path | None = None, self_contained: bool = True) -> None:
     """index.html of the run being written in `folder`; `out` (the reports folder) is read for
     earlier runs; plotly.js is embedded when `self_contained`, else the run's assets/ copy."""
-    import json
-
     from jinja2 import Environment
 
     env = Environment(autoescape=True)
