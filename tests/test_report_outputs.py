@@ -14,7 +14,7 @@ from conftest import REPO, run_cli
 from test_report import check_html, index_links
 
 from zoomai.reporting import pdf
-from zoomai.reporting.export import PLOTLY_ASSET, plotly_js
+from zoomai.reporting.export import CSS_ASSET, PLOTLY_ASSET, notebook_css, plotly_js
 from zoomai.reporting.history import latest_run, prune_runs, runs_in
 from zoomai.reporting.index import key_figures, ranking_figure, tenant_figures, write_index
 from zoomai.reporting.runner import Report, write_summary
@@ -54,15 +54,21 @@ def test_plotly_js_once_per_run_folder_or_self_contained(tmp_path):
     check_html(page)  # loads ../assets/plotly.min.js, which is plotly.js
     assert (out / "shared" / PLOTLY_ASSET).read_text(encoding="utf-8") == plotly_js()
     assert len(list((out / "shared").rglob("plotly*.js"))) == 1
-    # the point of it: a report no longer carries the 4.8 MB of plotly.js
-    assert page.stat().st_size < len(plotly_js()) / 4
+    # the notebook stylesheet likewise: linked, not inlined
+    html = page.read_text(encoding="utf-8")
+    assert re.findall(r'<link href="([^"]+)" rel="stylesheet"', html) == ["../assets/notebook.css"]
+    css = (out / "shared" / CSS_ASSET).read_text(encoding="utf-8")
+    assert css == notebook_css() and ".jp-OutputArea" in css and "<style" not in css
+    # the point of it: a report no longer carries the 4.8 MB of plotly.js nor 250 kB of CSS
+    assert page.stat().st_size < 100_000
 
     code, _, err = fixture_run(out, "single", "--self-contained")
     assert code == 0, err
     page = out / "single" / TENANT / "tenant_chart__default.html"
     check_html(page, self_contained=True)
     assert not (out / "single" / "assets").exists()
-    assert page.stat().st_size > len(plotly_js())
+    assert page.stat().st_size > len(plotly_js()) + len(notebook_css()) - 1000  # both inside
+    assert "notebook.css" not in page.read_text(encoding="utf-8")
 
 
 def fake_run(out: Path, run_id: str, started: str) -> Path:

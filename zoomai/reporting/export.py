@@ -1,5 +1,6 @@
-"""HTML export of executed notebooks: offline, without input cells, plotly.js loaded once per run
-folder by relative path (or embedded, for a self-contained file), with a print stylesheet."""
+"""HTML export of executed notebooks: offline, without input cells, plotly.js and the notebook
+stylesheet loaded once per run folder by relative path (or embedded, for a self-contained
+file), with a print stylesheet."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from zoomai.reporting.schedule import CHART_MIME
 # ------------------------------------------------------------------------------- HTML export
 
 PLOTLY_ASSET = "assets/plotly.min.js"  # relative to the run folder
+CSS_ASSET = "assets/notebook.css"  # JupyterLab's stylesheet (240 kB), shared by the reports of a run
+_CSS_START, _CSS_END = "<!--zoomai-css-->", "<!--/zoomai-css-->"
 # Printing (chromium --print-to-pdf, or a browser's print): sections start on a new page, no
 # table row, chart or figure split over two pages, table headers repeated, no chart toolbar,
 # and the report's title (notebook, tenant, configuration) on top of the first page.
@@ -45,6 +48,10 @@ HTML_TEMPLATE = """\
 {%- endif -%}
 {%- endblock html_head_js -%}
 {% block extra_css %}<style type="text/css">{{ resources.print_css }}</style>{% endblock extra_css %}
+{% block notebook_css %}
+{%- if resources.css_href %}<link rel="stylesheet" type="text/css" href="{{ resources.css_href }}">
+{%- else %}<!--zoomai-css-->{{ super() }}<!--/zoomai-css-->{% endif %}
+{% endblock notebook_css %}
 {%- block body_header -%}{{ super() }}
 <p class="zoomai-print-title">{{ resources.metadata.name | e }}</p>
 {%- endblock body_header -%}
@@ -66,17 +73,31 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
-def write_plotly_asset(folder: Path) -> Path:
-    """plotly.js written once into the run folder (`PLOTLY_ASSET`), for every report to load."""
-    target = folder / PLOTLY_ASSET
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(plotly_js(), encoding="utf-8")
-    return target
+@cache
+def notebook_css() -> str:
+    """The CSS nbconvert's lab template inlines into every page, as one stylesheet: taken from
+    an empty notebook exported self-contained (between the template's markers)."""
+    import nbformat
+
+    page, _ = exporter().from_notebook_node(
+        nbformat.v4.new_notebook(), resources={"metadata": {"name": "css"}, "print_css": ""}
+    )
+    block = page[page.index(_CSS_START) + len(_CSS_START) : page.index(_CSS_END)]
+    return re.sub(r"</?style\b[^>]*>", "", block).strip() + "\n"
 
 
-def plotly_src(root: Path, page: Path) -> str:
-    """The relative URL of the run folder's plotly.js as seen from `page` (a file under `root`)."""
-    return Path(os.path.relpath(root / PLOTLY_ASSET, page.parent)).as_posix()
+def write_assets(folder: Path) -> None:
+    """plotly.js and the notebook stylesheet written once into the run folder, for every
+    report (and the index) to load by relative path."""
+    for name, text in ((PLOTLY_ASSET, plotly_js()), (CSS_ASSET, notebook_css())):
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def asset_href(root: Path, page: Path, asset: str) -> str:
+    """The relative URL of a run-folder asset as seen from `page` (a file under `root`)."""
+    return Path(os.path.relpath(root / asset, page.parent)).as_posix()
 
 
 def plotly_resources(root: Path, page: Path, self_contained: bool, charts: bool = True) -> dict[str, str]:
@@ -85,7 +106,7 @@ def plotly_resources(root: Path, page: Path, self_contained: bool, charts: bool 
         return {"plotly_js": "", "plotly_src": ""}
     if self_contained:
         return {"plotly_js": plotly_js(), "plotly_src": ""}
-    return {"plotly_js": "", "plotly_src": plotly_src(root, page)}
+    return {"plotly_js": "", "plotly_src": asset_href(root, page, PLOTLY_ASSET)}
 
 
 @cache
@@ -117,8 +138,9 @@ def export_html(
     ipynb: Path, target: Path, title: str | None = None, root: Path | None = None, self_contained: bool = True
 ) -> Path:
     """Offline HTML of an executed notebook: no input cells, charts from their text/html output,
-    no network URLs. plotly.js (only when the notebook has charts) is embedded once in <head>
-    when `self_contained`, else loaded from `root`'s `PLOTLY_ASSET` by a relative path."""
+    no network URLs. plotly.js (only when the notebook has charts) and the notebook stylesheet
+    are embedded once in <head> when `self_contained`, else loaded from `root`'s assets/
+    (`PLOTLY_ASSET`, `CSS_ASSET`, see `write_assets`) by relative paths."""
     import nbformat
 
     nb = nbformat.read(ipynb, as_version=4)
@@ -131,6 +153,7 @@ def export_html(
     resources = {
         "metadata": {"name": title or ipynb.stem},
         "print_css": PRINT_CSS,
+        "css_href": "" if self_contained else asset_href(root or target.parent, target, CSS_ASSET),
         **plotly_resources(root or target.parent, target, self_contained, charts),
     }
     body, _ = exporter().from_notebook_node(nb, resources=resources)

@@ -18,7 +18,7 @@ from typing import Any
 
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.engine import Task, error_line, execute
-from zoomai.reporting.export import exporter, plotly_js, write_plotly_asset
+from zoomai.reporting.export import exporter, plotly_js, write_assets
 from zoomai.reporting.history import prune_runs
 from zoomai.reporting.index import write_index
 from zoomai.reporting.pdf import find_chromium
@@ -101,9 +101,10 @@ def run_report(
     """Execute the runs into `out/<run-id>/` (via `out/.<run-id>.partial`), write index.html
     and summary.json, and point `out/latest` at it when every run succeeded.
 
-    plotly.js is written once to `assets/` and loaded by relative path, or embedded in every
-    HTML file with `self_contained`; `pdf` prints each report with chromium too (checked before
-    anything runs); `keep` prunes all but the newest `keep` runs after a successful one."""
+    plotly.js and the notebook stylesheet are written once to `assets/` and loaded by relative
+    path, or embedded in every HTML file with `self_contained`; `pdf` prints each report with
+    chromium too (checked before anything runs); `keep` prunes all but the newest `keep` runs
+    after a successful one."""
     from tqdm import tqdm
 
     out = Path(out)
@@ -120,7 +121,7 @@ def run_report(
     results: list[dict[str, Any]] = []
     try:
         if not self_contained:
-            write_plotly_asset(partial)
+            write_assets(partial)
         root = str(partial.resolve())
         tasks = [Task(run, root, cell_timeout, fresh_kernels, self_contained, chromium) for run in runs]
         context = _pool_context()
