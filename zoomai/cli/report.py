@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from zoomai.cli.conventions import EXIT_INTERRUPTED, add_config, comma_list, epilog
+from zoomai.cli.conventions import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_config, comma_list, epilog
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
@@ -96,7 +96,7 @@ def _report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     print(_display(report.index))
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 REPORT_STATUS = """\
@@ -149,7 +149,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--self-contained",
         action="store_true",
-        help="embed plotly.js in every HTML file (one file to e-mail) instead of one shared assets/ copy",
+        help="embed plotly.js and the stylesheet in every HTML file (one file to e-mail) "
+        "instead of the run's shared assets/",
     )
     p.add_argument(
         "--pdf", action="store_true", help="also print each report as PDF with Debian's headless chromium"
