@@ -327,7 +327,8 @@ def write_index(report: Report, folder: Path, out: Path | None = None, self_cont
     current = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     now = tenant_figures(current, names)
     earlier = [s for s in runs_in(out) if s["run_id"] != report.run_id] if out is not None else []
-    history = pd.concat([*(tenant_figures(s, names) for s in earlier), now], ignore_index=True)
+    frames = [f for f in (tenant_figures(s, names) for s in earlier) if len(f)]
+    history = pd.concat([*frames, now], ignore_index=True)
     history = history[history["tenant"].isin(set(now["tenant"]))]
     has_trend = bool(earlier) and history["run_id"].nunique() > 1
     charts = len(now) > 0
