@@ -1,12 +1,16 @@
 # zoomai: `make run` runs the main job, `make test` the whole test suite.
-# Both create the virtual environment (.venv) and install everything on first use.
+# Both create the virtual environment (.venv) and install everything on first use; `make test`
+# and `make run PDF=1` also install Debian's chromium (and poppler-utils) when missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+PDF    ?=
+KEEP   ?=
+REPORT_FLAGS := $(if $(KEEP),--keep $(KEEP)) $(if $(PDF),--pdf)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format clean
+.PHONY: help install browser run test lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -20,11 +24,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install zoomai with its test tools
 
-run: $(STAMP)  ## the report suite on the bundled data: reports/<run-id>/index.html
-	$(BIN)/zoomai report --schedule schedules/default.yaml --out reports
+browser:  ## install Debian's chromium and poppler-utils if missing (apt-get; sudo when not root)
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+	  SUDO=""; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils; \
+	fi
+
+run: $(STAMP) $(if $(PDF),browser)  ## the report suite: reports/<run-id>/index.html (PDF=1: PDFs too; KEEP=N: keep N runs)
+	$(BIN)/zoomai report --schedule schedules/default.yaml --out reports $(REPORT_FLAGS)
 	@echo "latest fully successful run: reports/latest/index.html"
 
-test: $(STAMP)  ## lint, then unit, property, notebook and pipeline tests
+test: $(STAMP) browser  ## lint, then unit, property, notebook, pipeline, browser and PDF tests
 	$(BIN)/ruff check zoomai tests benchmarks
 	$(BIN)/python -m pytest
 

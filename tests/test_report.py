@@ -336,20 +336,25 @@ class _Tags(HTMLParser):
         super().__init__()
         self.network: list[str] = []
         self.scripts = 0
+        self.sources: list[tuple[str, int]] = []  # (script src, offset of its line)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "script":
             self.scripts += 1
+            if attrs.get("src"):
+                self.sources.append((attrs["src"], self.getpos()[0]))
         for name in ("src", "href"):
             value = attrs.get(name) or ""
             if tag in ("script", "link", "img", "iframe") and re.match(r"\s*(https?:)?//", value):
                 self.network.append(f"<{tag} {name}={value}>")
 
 
-def check_html(path: Path, code_snippets: list[str] = ()) -> str:
+def check_html(path: Path, code_snippets: list[str] = (), self_contained: bool = False) -> str:
     """An exported report: offline (no script/stylesheet from the network, no CDN), no input
-    cells, plotly.js once in <head> exactly when there are charts. Returns the text."""
+    cells; exactly when there are charts, plotly.js once in <head>: embedded when
+    `self_contained`, else one <script src> whose relative path reaches the run folder's
+    assets/plotly.min.js. Returns the text."""
     text = path.read_text(encoding="utf-8")
     tags = _Tags()
     tags.feed(text)
@@ -363,10 +368,20 @@ def check_html(path: Path, code_snippets: list[str] = ()) -> str:
         assert snippet not in text, f"{path}: shows input code {snippet!r}"
     charts = text.count('class="plotly-graph-div"')
     bundles = len(re.findall(r"\* plotly\.js v\d", text))
-    assert bundles == (1 if charts else 0), f"{path}: {charts} charts, plotly.js {bundles} times"
-    if charts:
-        head = text[: text.index("</head>")]
-        assert re.search(r"\* plotly\.js v\d", head), "plotly.js is not in <head>"
+    sources = [src for src, _ in tags.sources]
+    head_lines = text[: text.index("</head>")].count("\n") + 1
+    if self_contained:
+        assert (bundles, sources) == (1 if charts else 0, []), f"{path}: {charts} charts, {bundles} plotly.js"
+        if charts:
+            assert re.search(r"\* plotly\.js v\d", text[: text.index("</head>")]), "plotly.js not in <head>"
+    else:
+        assert bundles == 0, f"{path}: plotly.js embedded although the run folder has it"
+        assert len(sources) == (1 if charts else 0), f"{path}: {charts} charts, scripts {sources}"
+        if charts:
+            assert tags.sources[0][1] <= head_lines, "plotly.js is not loaded in <head>"
+            target = (path.parent / sources[0]).resolve()
+            assert target.name == "plotly.min.js" and target.parent.name == "assets", sources[0]
+            assert target.read_text(encoding="utf-8") == plotly_js(), f"{path}: {sources[0]} is not plotly.js"
     return text
 
 
@@ -530,7 +545,7 @@ def test_fresh_kernels_and_data_folder(tmp_path):
     )
     assert code == 0, err
     folder = tmp_path / "reports" / "fresh"
-    assert [p.name for p in folder.iterdir() if p.is_dir()] == ["eu_company_zmo"]
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["assets", "eu_company_zmo"]
     meta = json.loads((folder / "eu_company_zmo/tenant_chart__default.json").read_text())
     assert meta["summary"]["tenant_id"] == "eu_company_zmo"
     assert os.environ.get("ZOOMAI_DATA") == before  # restored after an in-process run
@@ -626,5 +641,6 @@ def test_timeout_and_dead_kernel_fail_their_run_and_the_next_run_gets_a_new_kern
     assert (folder / "_all/sleeps.ipynb").is_file()
     meta = json.loads((folder / "eu_company_zmo/dies.json").read_text())
     assert meta["status"] == "failed" and meta["error"].startswith("DeadKernelError"), meta["error"]
-    assert json.loads((folder / "eu_company_zmo/tenant_chart__default.json").read_text())["status"] == "ok"
+    meta = json.loads((folder / "eu_company_zmo/tenant_chart__default.json").read_text())
+    assert meta["status"] == "ok", meta["error"]
     assert "2 of 3 runs failed:" in err

@@ -7,14 +7,14 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from zoomai.cli.conventions import EXIT_OK, EXIT_USER_ERROR, Parser, add_format, epilog
 from zoomai.core.errors import ZoomaiError
-from zoomai.core.output import FORMATS, write_table
+from zoomai.core.output import write_table
 from zoomai.core.versions import is_version
 from zoomai.facts.compare import changes_table
 from zoomai.facts.factset import DEFAULT_FACTS, matrix_table
 from zoomai.facts.sources import FACT_SETS
 
-EXIT_USER_ERROR = 2
 # Modules that add their subcommands with `register(subparsers)`, one per stage.
 COMMAND_MODULES = (
     "zoomai.cli.facts",
@@ -41,19 +41,47 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("zoomai")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+MAIN_EPILOG = """\
+Run `zoomai COMMAND --help` for a command's options, examples and exit codes.
+Bare `zoomai` prints this help and exits 0.
+
+exit status:
+  0  success
+  1  zoomai report: a notebook failed (the other reports are still written)
+  2  wrong input (option, file or value): one message on stderr naming it, nothing written
+  130  interrupted (Ctrl-C): no report written"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="zoomai", description="Risk analysis of Zoom AI Companion data flows and retention."
+    parser = Parser(
+        prog="zoomai",
+        description="Risk analysis of Zoom AI Companion data flows and retention.",
+        epilog=MAIN_EPILOG,
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser(
         "matrix",
         help="print the whitepaper feature matrix",
         description="Print the feature matrix: one row per (product, feature, content item).",
+        epilog=epilog(
+            "zoomai matrix --summary",
+            "zoomai matrix --changes 4.0 5.0 --format json",
+            "zoomai matrix --path my_matrix.csv --format csv",
+        ),
     )
     p.add_argument("--path", help="feature matrix CSV (default: the bundled data/feature_matrix.csv)")
-    p.add_argument("--format", choices=FORMATS, default="markdown")
+    add_format(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument(
         "--changes",
@@ -80,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # bare `zoomai`: the help, exit 0
+        parser.print_help()
+        return EXIT_OK
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

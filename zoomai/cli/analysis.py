@@ -12,7 +12,8 @@ from zoomai.analysis.configurations import get_configuration
 from zoomai.analysis.datamap import datamap, write_atomic
 from zoomai.analysis.exposure import compare, exposure, feature_status, totals, what_if
 from zoomai.analysis.flows import flows_for, lost_features, options_for
-from zoomai.core.output import FORMATS, write_table
+from zoomai.cli.conventions import add_config, add_format, epilog
+from zoomai.core.output import write_table
 from zoomai.tenants.tables import load_tenant, region_arg
 
 
@@ -29,12 +30,17 @@ def _register_flows(sub: argparse._SubParsersAction) -> None:
         help="data flows of a configuration",
         description="Every (feature, content item, party) flow under a configuration: "
         "location and retention window, with its basis in the policy data.",
+        epilog=epilog(
+            "zoomai flows --config hardened --region EU",
+            "zoomai flows --config zmo --lost --format json",
+            "zoomai flows --config my_config.yaml --format csv > flows.csv",
+        ),
     )
-    p.add_argument("--config", default="default", help="preset name or a YAML file (default: default)")
+    add_config(p, several=False, default="default")
     p.add_argument(
         "--region", type=region_arg, default="US", help="hosting region: US, EU, UK, CA, AU, JP, IN, ..."
     )
-    p.add_argument("--format", choices=FORMATS, default="markdown")
+    add_format(p)
     p.add_argument("--lost", action="store_true", help="list the features unavailable instead")
     p.set_defaults(func=cmd_flows)
 
@@ -50,10 +56,7 @@ def cmd_exposure(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     tenant = load_tenant(args.tenant)
-    if args.what_if:
-        table = what_if(tenant, args.what_if)
-    else:
-        table = compare(tenant, [c.strip() for c in args.configs.split(",") if c.strip()])
+    table = what_if(tenant, args.what_if) if args.what_if else compare(tenant, args.config)
     write_table(table, args.format)
     return 0
 
@@ -64,16 +67,20 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
         help="exposure of a tenant under a configuration",
         description="Flows weighted by the tenant's usage and effective settings: records, people, "
         "record-days, cross-border records and people without AI notice per party and data category.",
+        epilog=epilog(
+            "zoomai exposure us_enterprise_defaults --config hardened",
+            "zoomai exposure ./tenants/acme --config zmo --view totals --format json",
+        ),
     )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
-    p.add_argument("--config", default="default", help="preset name or a YAML file (default: default)")
+    add_config(p, several=False, default="default")
     p.add_argument(
         "--view",
         choices=("parties", "totals", "features"),
         default="parties",
         help="per party and data category (default), one total row, or features available and lost",
     )
-    p.add_argument("--format", choices=FORMATS, default="markdown")
+    add_format(p)
     p.set_defaults(func=cmd_exposure)
 
     p = sub.add_parser(
@@ -81,11 +88,15 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
         help="compare configurations for a tenant, or rank single setting changes",
         description="Exposure totals of a tenant under several configurations side by side, with the "
         "Pareto-efficient ones marked; or, with --what-if BASE, single setting changes ranked.",
+        epilog=epilog(
+            "zoomai compare us_enterprise_defaults --config default,zmo,zdr,zmo_zdr,hardened,ai_off",
+            "zoomai compare us_enterprise_defaults --what-if default --format json",
+        ),
     )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
-    p.add_argument("--configs", default="default,zmo,zdr", help="comma-separated presets or YAML files")
+    add_config(p, several=True, default="default,zmo,zdr", aliases=("--configs",))
     p.add_argument("--what-if", metavar="BASE", help="rank single setting changes on this configuration")
-    p.add_argument("--format", choices=FORMATS, default="markdown")
+    add_format(p)
     p.set_defaults(func=cmd_compare)
 
 
@@ -108,12 +119,18 @@ def _register_datamap(sub: argparse._SubParsersAction) -> None:
         description="Write the flows of a configuration as a fides manifest (YAML): a fideslang "
         "System for Zoom AI Companion with one privacy declaration per available feature, the "
         "systems it sends content to, and the project's data-category extensions.",
+        epilog=epilog(
+            "zoomai datamap --config zmo --region US",
+            "zoomai datamap --config hardened --out hardened.fides.yaml",
+        ),
     )
-    p.add_argument("--config", default="default", help="preset name or a YAML file (default: default)")
+    add_config(p, several=False, default="default")
     p.add_argument(
         "--region", type=region_arg, default="US", help="hosting region: US, EU, UK, CA, AU, JP, IN, ..."
     )
-    p.add_argument("--out", help="write the manifest to this file (atomically) instead of stdout")
+    p.add_argument(
+        "--out", metavar="FILE", help="a file: write the manifest to it (atomically) instead of stdout"
+    )
     p.set_defaults(func=cmd_datamap)
 
 

@@ -7,19 +7,14 @@ import os
 import sys
 from pathlib import Path
 
+from zoomai.cli.conventions import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_config, comma_list, epilog
 from zoomai.core.errors import ZoomaiError
+from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
 from zoomai.reporting.runner import check_run_id, default_workers, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI
-
-
-def _csv(text: str) -> list[str]:
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list of names")
-    return items
 
 
 def _positive(text: str) -> int:
@@ -57,14 +52,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if args.pdf:
+        find_chromium()  # a missing chromium is said first, before the schedule is read
     schedule_path = Path(args.schedule) if args.schedule else DEFAULT_SCHEDULE
-    adhoc = args.notebooks or args.tenants or args.configurations
+    adhoc = args.notebooks or args.tenants or args.config
     base = None
     if args.schedule or not adhoc:
         base, source = load_schedule(schedule_path)
         schedule = base
     if adhoc:
-        schedule, source = adhoc_schedule(args.notebooks, args.tenants, args.configurations, base)
+        schedule, source = adhoc_schedule(args.notebooks, args.tenants, args.config, base)
     notebooks_dir = Path(args.notebooks_dir) if args.notebooks_dir else NOTEBOOKS_DIR
     runs = plan(schedule, source, notebooks_dir)
     if not runs:
@@ -83,10 +80,13 @@ def _report(args: argparse.Namespace) -> int:
             cell_timeout=schedule.cell_timeout_seconds,
             fresh_kernels=args.fresh_kernels,
             schedule_name=label,
+            self_contained=args.self_contained,
+            pdf=args.pdf,
+            keep=args.keep,
         )
     except KeyboardInterrupt:
         print("zoomai report: interrupted; no report written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     if report.failed:
         print(f"{len(report.failed)} of {len(report.results)} runs failed:", file=sys.stderr)
         for r in report.failed:
@@ -96,7 +96,15 @@ def _report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     print(_display(report.index))
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+REPORT_STATUS = """\
+exit status:
+  0  every report was written
+  1  a notebook failed: the other reports are written, the failed ones listed on stderr
+  2  wrong input (schedule, option, parameter, chromium missing for --pdf): one message, nothing runs
+  130  interrupted (Ctrl-C): no report written"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,15 +113,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the notebooks into offline HTML reports (papermill)",
         description="Run the notebooks of a schedule (default: schedules/default.yaml) with papermill, "
         "one run per notebook x tenant x configuration, into reports/<run-id>/ with index.html. "
-        "--notebooks/--tenants/--configurations run one ad-hoc job instead of the schedule's jobs.",
+        "--notebooks/--tenants/--config run one ad-hoc job instead of the schedule's jobs.",
+        epilog=epilog(
+            "zoomai report",
+            "zoomai report --notebooks retention,settings_audit --tenants eu_company_zmo \\\n"
+            "                --config default,hardened",
+            "zoomai report --schedule my_schedule.yaml --out /srv/reports --keep 8 --pdf",
+            "zoomai report --notebooks tenant_risk_report --tenants eu_company_zmo --self-contained",
+            status=REPORT_STATUS,
+        ),
     )
     p.add_argument("--schedule", help="schedule YAML file (default: schedules/default.yaml)")
-    p.add_argument("--notebooks", type=_csv, help='comma-separated notebook names (default "all")')
-    p.add_argument("--tenants", type=_csv, help='comma-separated tenant ids or folders (default "all")')
-    p.add_argument(
-        "--configurations", type=_csv, help="comma-separated presets or YAML files (default: the notebooks')"
+    p.add_argument("--notebooks", type=comma_list, help='comma-separated notebook names (default "all")')
+    p.add_argument("--tenants", type=comma_list, help='comma-separated tenant ids or folders (default "all")')
+    add_config(
+        p,
+        several=True,
+        default=None,
+        help="comma-separated presets or YAML files (default: the notebooks')",
+        aliases=("--configurations",),
     )
-    p.add_argument("--out", default="reports", help="reports folder (default: reports)")
+    p.add_argument(
+        "--out",
+        default="reports",
+        metavar="FOLDER",
+        help="a folder: the reports folder that receives <run-id>/ and latest (default: reports)",
+    )
     p.add_argument(
         "--workers", type=_positive, help="parallel runs (default: the schedule's, else min(4, CPUs))"
     )
@@ -121,4 +146,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", help="data folder to use instead of the bundled data/ (sets ZOOMAI_DATA)")
     p.add_argument("--notebooks-dir", help="folder of the notebooks (default: notebooks/)")
     p.add_argument("--fresh-kernels", action="store_true", help="start a new kernel for every run (slower)")
+    p.add_argument(
+        "--self-contained",
+        action="store_true",
+        help="embed plotly.js and the stylesheet in every HTML file (one file to e-mail) "
+        "instead of the run's shared assets/",
+    )
+    p.add_argument(
+        "--pdf", action="store_true", help="also print each report as PDF with Debian's headless chromium"
+    )
+    p.add_argument(
+        "--keep",
+        type=_positive,
+        metavar="N",
+        help="after a successful run, remove all but the newest N runs in --out (never the one "
+        "`latest` points at, nothing zoomai did not write)",
+    )
     p.set_defaults(func=cmd_report)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zoomai.cli.conventions import add_format, epilog
 from zoomai.core.errors import ZoomaiError
-from zoomai.core.output import FORMATS, write_table
+from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
 from zoomai.tenants.importer import import_settings, summary_text
 from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_bundled, write_simulated
@@ -30,9 +31,13 @@ def _register_effective(sub: argparse._SubParsersAction) -> None:
         help="effective settings per user of a tenant",
         description="Print the settings in force for each user after the account, group, site and "
         "user levels and their locks.",
+        epilog=epilog(
+            "zoomai settings us_enterprise_defaults --key chat.",
+            "zoomai settings ./tenants/acme --user u0001 --format json",
+        ),
     )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
-    p.add_argument("--format", choices=FORMATS, default="markdown")
+    add_format(p)
     p.add_argument("--user", action="append", help="only this user id (repeatable)")
     p.add_argument("--key", help="only keys starting with this prefix, e.g. chat.")
     p.set_defaults(func=cmd_settings)
@@ -69,13 +74,19 @@ def _register_simulate(sub: argparse._SubParsersAction) -> None:
         "simulate",
         help="simulate tenants (users, settings, AI usage) from data/profiles.yaml",
         description="Write a simulated tenant folder (one Parquet file per table). Same seed, same files.",
+        epilog=epilog(
+            "zoomai simulate --seed 7 --out /tmp/acme",
+            "zoomai simulate --seed 7 --out /tmp/big --users 100000 --profile startup_everything_on",
+            "zoomai simulate --bundled --seed 7 --out data/tenants",
+        ),
     )
     p.add_argument("--seed", type=int, required=True, help="random seed (whole number >= 0)")
     p.add_argument(
         "--out",
         required=True,
         type=Path,
-        help="tenant folder to write; with --bundled, the folder that receives one per profile",
+        metavar="FOLDER",
+        help="a folder: the tenant folder to write; with --bundled, the folder that receives one per profile",
     )
     p.add_argument("--bundled", action="store_true", help="simulate every profile at its own size")
     p.add_argument("--profile", help=f"profile id (default {DEFAULT_PROFILE})")
@@ -109,9 +120,14 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
         help="a tenant folder from saved Zoom REST API settings responses",
         description="Read saved Zoom API responses (account/group/user settings and lock settings, users, "
         "Phone sites) from DIR and write a tenant folder with import_report.json.",
+        epilog=epilog(
+            'zoomai import-settings acme --out tenants/acme --region EU --zmo --name "Acme"',
+        ),
     )
     p.add_argument("dir", metavar="DIR", type=Path, help="folder of saved API responses")
-    p.add_argument("--out", metavar="OUTDIR", type=Path, required=True, help="tenant folder to write")
+    p.add_argument(
+        "--out", metavar="FOLDER", type=Path, required=True, help="a folder: the tenant folder to write"
+    )
     p.add_argument("--tenant-id", help="tenant id (default: DIR's folder name)")
     p.add_argument("--region", type=region_arg, default="US", help="hosting region code (default US)")
     p.add_argument(

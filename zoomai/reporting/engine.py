@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zoomai.reporting.export import export_html
+from zoomai.reporting.pdf import print_pdf
 from zoomai.reporting.plan import Run
 from zoomai.reporting.schedule import KERNEL, KERNEL_ARGS, START_TIMEOUT, SUMMARY
 
@@ -27,6 +28,8 @@ class Task:
     root: str  # the report folder being written
     cell_timeout: int
     fresh_kernel: bool
+    self_contained: bool = False  # plotly.js in every HTML file instead of the run's assets/
+    chromium: str | None = None  # print a PDF too, with this chromium
 
 
 _WORKER: dict[str, Any] = {}  # per worker process: the kernel manager, exporter, plotly.js
@@ -198,11 +201,18 @@ def execute(task: Task) -> dict[str, Any]:
 
     files = {"ipynb": f"{run.output}.ipynb", "json": f"{run.output}.json"}
     if ipynb.exists():
+        html = root / f"{run.output}.html"
         try:
-            export_html(ipynb, root / f"{run.output}.html", title=_title(run))
+            export_html(ipynb, html, title=_title(run), root=root, self_contained=task.self_contained)
             files["html"] = f"{run.output}.html"
         except Exception as exc:  # keep the executed notebook and say why
             error = error or f"HTML export failed: {error_line(exc)}"
+        if task.chromium and "html" in files:
+            try:
+                print_pdf(html, root / f"{run.output}.pdf", task.chromium)
+                files["pdf"] = f"{run.output}.pdf"
+            except Exception as exc:
+                error = error or f"PDF printing failed: {error_line(exc)}"
     else:
         del files["ipynb"]
     meta = {

@@ -1,16 +1,24 @@
-"""The run index: index.html listing every run with its status, links and headline figures."""
+"""The portfolio index of a run: index.html with every report grouped by tenant (by name), its
+status, links and every headline figure; a chart ranking the tenants; and, when the reports
+folder holds earlier runs, each tenant's trend over them (read from their summary.json)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from zoomai.reporting.export import plotly_resources
+from zoomai.reporting.history import runs_in
+from zoomai.reporting.schedule import NO_TENANT, TENANT
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from zoomai.reporting.runner import Report
-
-from pathlib import Path
-from typing import Any
-
-from zoomai.reporting.schedule import NO_TENANT
 
 INDEX_TEMPLATE = """\
 <!DOCTYPE html>
@@ -19,16 +27,23 @@ INDEX_TEMPLATE = """\
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>zoomai reports {{ run_id }}</title>
+{% if plotly_src %}<script src="{{ plotly_src }}"></script>
+{% elif plotly_js %}<script>{{ plotly_js | safe }}</script>
+{% endif -%}
 <style>
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 1400px; }
 table { border-collapse: collapse; margin-bottom: 2rem; width: 100%; }
 th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .failed { color: #a40000; font-weight: bold; }
 .ok { color: #216e1f; }
-dl { margin: 0; display: grid; grid-template-columns: max-content auto; column-gap: .8rem; }
-dt { color: #555; } dd { margin: 0; }
-code { font-size: .9em; }
+.id { color: #666; font-size: .85em; font-weight: normal; }
+dl { margin: 0; display: grid; grid-template-columns: minmax(0, max-content) auto; column-gap: .8rem; }
+dt { color: #555; } dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
+code { font-size: .9em; overflow-wrap: anywhere; }
+.caption { color: #444; margin-top: 0; }
+@media print { h2 { break-before: page; } tr, .js-plotly-plot { break-inside: avoid; } }
 </style>
 </head>
 <body>
@@ -38,11 +53,31 @@ code { font-size: .9em; }
 <span class="{{ 'failed' if failed else 'ok' }}">{{ failed }} failed</span>.</p>
 <p>{% for group in groups %}<a href="#{{ group.anchor }}">{{ group.title }}</a>
 {{- " · " if not loop.last }}{% endfor %}</p>
+{% if ranking %}
+<h2 id="ranking">Tenants ranked</h2>
+<p class="caption">{{ ranking_caption }}</p>
+{{ ranking | safe }}
+{% endif %}
+{% if trend %}
+<h2 id="trend">Trend over the runs in this folder</h2>
+<p class="caption">{{ trend_caption }}</p>
+{{ trend_chart | safe }}
+<table>
+<thead><tr>{% for c in trend.columns %}
+<th{% if loop.index > 3 %} class="num"{% endif %}>{{ c }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in trend.rows %}<tr>{% for v in row %}
+<td{% if loop.index > 3 %} class="num"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody>
+</table>
+{% endif %}
 {% for group in groups %}
-<h2 id="{{ group.anchor }}">{{ group.title }}</h2>
+<h2 id="{{ group.anchor }}">{{ group.title }}
+{%- if group.id %} <span class="id">{{ group.id }}</span>{% endif %}</h2>
 <table>
 <thead>
-<tr><th>notebook</th><th>configuration</th><th>status</th><th>key figures</th><th>files</th></tr>
+<tr><th>notebook</th><th>configuration</th><th>status</th><th>headline figures</th><th>files</th></tr>
 </thead>
 <tbody>
 {% for r in group.runs %}
@@ -62,41 +97,220 @@ code { font-size: .9em; }
 </body>
 </html>
 """
-MAX_FIGURES = 12
+RISK_NOTEBOOK = "tenant_risk_report"  # the notebook whose summary holds a tenant's exposure totals
+# Ranking measures: (column, title), each computed by `tenant_figures`.
+MEASURES = [
+    ("third_party_share", "Share of records at third parties"),
+    ("cross_border_records", "Cross-border records"),
+    ("people_without_notice", "People without AI notice (estimate)"),
+    ("exposure_score", "Exposure score"),
+]
+FIGURE_COLUMNS = ["run_id", "started", "tenant", "tenant_name", "configuration", *(m for m, _ in MEASURES)]
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+# --------------------------------------------------------------------------- headline figures
 
 
 def key_figures(summary: Any) -> list[tuple[str, str]]:
-    """Scalar entries of a notebook's summary (one level of nesting flattened), as text."""
+    """Every scalar of a notebook's summary (nested dicts flattened, lists joined), in the
+    summary's order, labelled and formatted for people."""
     if not isinstance(summary, dict):
         return []
     out: list[tuple[str, str]] = []
-    for key, value in summary.items():
+
+    def walk(prefix: list[str], value: Any) -> None:
         if isinstance(value, dict):
-            out += [(f"{key}.{k}", _text(v)) for k, v in value.items() if not isinstance(v, dict | list)]
+            for k, v in value.items():
+                walk([*prefix, str(k)], v)
         else:
-            out.append((str(key), _text(value)))
-    return out[:MAX_FIGURES]
+            out.append((" · ".join([figure_label(prefix[0]), *prefix[1:]]), format_value(value)))
+
+    for key, value in summary.items():
+        walk([str(key)], value)
+    return out
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    if isinstance(value, int) and not isinstance(value, bool):
+def figure_label(key: str) -> str:
+    """A summary key as words: `third_party_records` -> "Third party records"."""
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def format_value(value: Any) -> str:
+    """A figure for people: integers with thousands separators, non-whole numbers as a rounded
+    estimate, never scientific notation; lists joined with commas; None as "unknown"."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return "unknown" if math.isnan(value) else "unbounded"
+        if value.is_integer():
+            return f"{value:,.0f}"
+        return f"≈ {value:,.0f}" if abs(value) >= 10 else f"≈ {value:,.2f}"
     if isinstance(value, list):
-        text = ", ".join(_text(v) for v in value)
-        return text if len(text) <= 200 else text[:197] + "..."
+        return ", ".join(format_value(v) for v in value)
     return str(value)
 
 
-def write_index(report: Report, folder: Path) -> None:
+# ------------------------------------------------------------------------------ tenant names
+
+
+def tenant_names(results: list[dict[str, Any]]) -> dict[str, str]:
+    """Display name of each tenant label of the results: its tenants.parquet `name` (with the
+    label where two tenants share a name), or the label itself where the folder cannot be read."""
+    from zoomai.tenants.tables import resolve_tenant_path
+
+    names: dict[str, str] = {}
+    for r in results:
+        label, spec = r.get("tenant"), (r.get("parameters") or {}).get(TENANT)
+        if not label or label in names:
+            continue
+        names[label] = label
+        if spec:
+            try:
+                table = pd.read_parquet(resolve_tenant_path(spec) / "tenants.parquet", columns=["name"])
+                names[label] = str(table["name"].iloc[0]) or label
+            except Exception:  # unreadable: the label stands in
+                pass
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    return {label: f"{name} ({label})" if name in shared else name for label, name in names.items()}
+
+
+# ---------------------------------------------------------------------- ranking and trend
+
+
+def tenant_figures(summary: dict[str, Any], names: dict[str, str]) -> pd.DataFrame:
+    """One row per successful tenant risk report of a run summary; columns FIGURE_COLUMNS.
+    `third_party_share` = third-party records / records (NaN, i.e. unknown, with no records)."""
+    rows = []
+    for r in summary.get("runs", []):
+        s = r.get("summary")
+        if r.get("notebook") != RISK_NOTEBOOK or r.get("status") != "ok" or not isinstance(s, dict):
+            continue
+        records = s.get("records")
+        third = s.get("third_party_records")
+        rows.append(
+            {
+                "run_id": summary.get("run_id"),
+                "started": summary.get("started"),
+                "tenant": r.get("tenant"),
+                "tenant_name": names.get(r.get("tenant"), r.get("tenant")),
+                "configuration": r.get("configuration") or "",
+                "third_party_share": third / records if records and third is not None else math.nan,
+                "cross_border_records": s.get("cross_border_records", math.nan),
+                "people_without_notice": s.get("people_without_notice", math.nan),
+                "exposure_score": s.get("exposure_score", math.nan),
+            }
+        )
+    return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+def ranking_figure(figures: pd.DataFrame) -> go.Figure:
+    """Horizontal bars, one panel per measure: tenants ranked by exposure score under the first
+    configuration (top = highest), one bar colour per configuration."""
+    import plotly.express as px
+    from plotly.subplots import make_subplots
+
+    configurations = list(dict.fromkeys(figures["configuration"]))
+    first = figures[figures["configuration"] == configurations[0]]
+    order = list(first.sort_values(["exposure_score", "tenant_name"])["tenant_name"])
+    order += sorted(set(figures["tenant_name"]) - set(order))
+    fig = make_subplots(
+        rows=1, cols=len(MEASURES), shared_yaxes=True, subplot_titles=[t for _, t in MEASURES]
+    )
+    colours = px.colors.qualitative.Safe
+    for i, config in enumerate(configurations):
+        part = figures[figures["configuration"] == config].set_index("tenant_name").reindex(order)
+        for j, (measure, title) in enumerate(MEASURES, start=1):
+            share = measure == "third_party_share"
+            number = ".1%" if share else ",.0f"
+            fig.add_bar(
+                x=part[measure],
+                y=order,
+                orientation="h",
+                name=config or "(notebook default)",
+                legendgroup=config,
+                showlegend=j == 1,
+                marker_color=colours[i % len(colours)],
+                hovertemplate=f"%{{y}}<br>{title}: %{{x:{number}}}<extra>{config}</extra>",
+                row=1,
+                col=j,
+            )
+            fig.update_xaxes(tickformat=".0%" if share else ",d", nticks=4, row=1, col=j)
+            if not (figures[measure].max() > 0):  # all zero or unknown: an axis from 0, not -1 to 1
+                fig.update_xaxes(range=[0, 1], dtick=1, row=1, col=j)
+    fig.update_layout(
+        barmode="group",
+        template="plotly_white",
+        height=max(320, 60 + 28 * len(order) * max(1, len(configurations))),
+        legend_title_text="Configuration",
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+    )
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    return fig
+
+
+def trend_figure(trend: pd.DataFrame) -> go.Figure:
+    """Exposure score of each (tenant, configuration) over the runs, oldest left."""
+    import plotly.express as px
+
+    data = trend.assign(series=trend["tenant_name"] + " · " + trend["configuration"])
+    fig = px.line(
+        data,
+        x="run_id",
+        y="exposure_score",
+        color="series",
+        markers=True,
+        template="plotly_white",
+        labels={"run_id": "Run", "exposure_score": "Exposure score", "series": "Tenant · configuration"},
+    )
+    fig.update_yaxes(exponentformat="none", separatethousands=True, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def _chart_html(fig: go.Figure, div_id: str) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+
+
+def _trend_table(trend: pd.DataFrame) -> dict[str, Any]:
+    """Rows (tenant, configuration, run, the ranking measures) for people, newest run last."""
+    columns = ["Tenant", "Configuration", "Run", *(t for _, t in MEASURES)]
+    rows = []
+    for r in trend.itertuples(index=False):
+        share = "unknown" if math.isnan(r.third_party_share) else f"{r.third_party_share:.1%}"
+        rows.append(
+            [
+                r.tenant_name,
+                r.configuration,
+                r.run_id,
+                share,
+                format_value(r.cross_border_records),
+                format_value(r.people_without_notice),
+                format_value(r.exposure_score),
+            ]
+        )
+    return {"columns": columns, "rows": rows}
+
+
+# ------------------------------------------------------------------------------- the page
+
+
+def write_index(report: Report, folder: Path, out: Path | None = None, self_contained: bool = True) -> None:
+    """index.html of the run being written in `folder`; `out` (the reports folder) is read for
+    earlier runs; plotly.js is embedded when `self_contained`, else the run's assets/ copy."""
     from jinja2 import Environment
 
     env = Environment(autoescape=True)
+    names = tenant_names(report.results)
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in report.results:
         files = r["files"]
-        links = [(k, files[k]) for k in ("html", "ipynb", "json") if k in files]
+        links = [(k, files[k]) for k in ("html", "pdf", "ipynb", "json") if k in files]
         groups.setdefault(r["tenant"] or NO_TENANT, []).append(
             {
                 "notebook": r["notebook"],
@@ -108,7 +322,17 @@ def write_index(report: Report, folder: Path) -> None:
                 "figures": key_figures(r.get("summary")),
             }
         )
-    ordered = sorted(groups, key=lambda t: (t != NO_TENANT, t))
+    ordered = sorted(groups, key=lambda t: (t != NO_TENANT, names.get(t, t).casefold(), t))
+
+    current = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    now = tenant_figures(current, names)
+    earlier = [s for s in runs_in(out) if s["run_id"] != report.run_id] if out is not None else []
+    frames = [f for f in (tenant_figures(s, names) for s in earlier) if len(f)]
+    history = pd.concat([*frames, now], ignore_index=True)
+    history = history[history["tenant"].isin(set(now["tenant"]))]
+    has_trend = bool(earlier) and history["run_id"].nunique() > 1
+    charts = len(now) > 0
+    trend = history.sort_values(["tenant_name", "configuration", "started", "run_id"]) if has_trend else None
     page = env.from_string(INDEX_TEMPLATE).render(
         run_id=report.run_id,
         started=report.started.strftime("%Y-%m-%d %H:%M:%S"),
@@ -116,9 +340,19 @@ def write_index(report: Report, folder: Path) -> None:
         schedule=report.schedule or "-",
         total=len(report.results),
         failed=len(report.failed),
+        **plotly_resources(folder, folder / "index.html", self_contained, charts),
+        ranking=_chart_html(ranking_figure(now), "zoomai-ranking") if charts else "",
+        ranking_caption="Tenants ranked by exposure score (highest first) under the first configuration; "
+        "read across to see whether the same tenants also lead on third-party share, "
+        "cross-border records and people without notice.",
+        trend=_trend_table(trend) if trend is not None else None,
+        trend_chart=_chart_html(trend_figure(trend), "zoomai-trend") if trend is not None else "",
+        trend_caption="Exposure score of each tenant and configuration in every run kept in this reports "
+        "folder, oldest first; a rise means the tenant's settings or usage widened its exposure.",
         groups=[
             {
-                "title": "All tenants / no tenant" if t == NO_TENANT else f"Tenant {t}",
+                "title": "All tenants / no tenant" if t == NO_TENANT else names.get(t, t),
+                "id": "" if t == NO_TENANT or names.get(t, t) == t else t,
                 "anchor": t,
                 "runs": groups[t],
             }

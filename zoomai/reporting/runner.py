@@ -18,8 +18,10 @@ from typing import Any
 
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.engine import Task, error_line, execute
-from zoomai.reporting.export import exporter, plotly_js
+from zoomai.reporting.export import exporter, plotly_js, write_assets
+from zoomai.reporting.history import prune_runs
 from zoomai.reporting.index import write_index
+from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import Run
 from zoomai.reporting.schedule import DEFAULT_CELL_TIMEOUT, NAME
 
@@ -92,12 +94,21 @@ def run_report(
     fresh_kernels: bool = False,
     progress: bool | None = None,
     schedule_name: str = "",
+    self_contained: bool = False,
+    pdf: bool = False,
+    keep: int | None = None,
 ) -> Report:
     """Execute the runs into `out/<run-id>/` (via `out/.<run-id>.partial`), write index.html
-    and summary.json, and point `out/latest` at it when every run succeeded."""
+    and summary.json, and point `out/latest` at it when every run succeeded.
+
+    plotly.js and the notebook stylesheet are written once to `assets/` and loaded by relative
+    path, or embedded in every HTML file with `self_contained`; `pdf` prints each report with
+    chromium too (checked before anything runs); `keep` prunes all but the newest `keep` runs
+    after a successful one."""
     from tqdm import tqdm
 
     out = Path(out)
+    chromium = find_chromium() if pdf else None
     run_id = run_id or new_run_id()
     final = check_run_id(out, run_id)
     partial = out / f".{run_id}.partial"
@@ -109,7 +120,10 @@ def run_report(
     partial.mkdir()
     results: list[dict[str, Any]] = []
     try:
-        tasks = [Task(run, str(partial.resolve()), cell_timeout, fresh_kernels) for run in runs]
+        if not self_contained:
+            write_assets(partial)
+        root = str(partial.resolve())
+        tasks = [Task(run, root, cell_timeout, fresh_kernels, self_contained, chromium) for run in runs]
         context = _pool_context()
         if context.get_start_method() == "fork":
             _warm_up()
@@ -129,13 +143,15 @@ def run_report(
         results.sort(key=lambda r: order.get(_output_of(r), 0))
         report = Report(run_id, final, results, started, time.perf_counter() - clock, schedule_name)
         write_summary(report, partial, workers)
-        write_index(report, partial)
+        write_index(report, partial, out, self_contained)
         os.rename(partial, final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     if report.ok:
         _point_latest(out, run_id)
+        if keep is not None:
+            prune_runs(out, keep)
     return report
 
 

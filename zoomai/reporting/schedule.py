@@ -2,7 +2,7 @@
 configuration), export each executed notebook as offline HTML, and index them.
 
     zoomai report                                  # the bundled schedule, schedules/default.yaml
-    zoomai report --notebooks retention --tenants eu_company_zmo --configurations default,zmo
+    zoomai report --notebooks retention --tenants eu_company_zmo --config default,zmo
 
 A schedule is a YAML file (see `Schedule`): jobs naming notebooks, tenants, configurations and
 extra parameters. Every parameter of every run is validated before any kernel starts. Runs are
@@ -194,7 +194,7 @@ def adhoc_schedule(
         cell_timeout_seconds=base.cell_timeout_seconds if base else DEFAULT_CELL_TIMEOUT,
         jobs=[job],
     )
-    flags = {"notebooks": "--notebooks", "tenants": "--tenants", "configurations": "--configurations"}
+    flags = {"notebooks": "--notebooks", "tenants": "--tenants", "configurations": "--config"}
     return schedule, ScheduleSource(flags=flags)
 
 
