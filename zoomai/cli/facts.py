@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from zoomai.core.output import FORMATS, write_table
+from zoomai.cli.conventions import add_format, epilog
+from zoomai.core.output import write_table
 from zoomai.facts.compare import value_text
 from zoomai.facts.factset import load_facts
 from zoomai.facts.sources import FACT_SETS
@@ -22,30 +23,22 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return 0
 
 
-EPILOG = """\
-examples:
-  zoomai facts
-  zoomai facts --conflicts --format csv
-  zoomai facts --sources --facts v5.0
-
-exit status:
-  0  success
-  2  wrong input (option, file or value): one message on stderr naming it, nothing written"""
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "facts",
         help="facts of a fact set, with their sources and conflicts",
         description="Print the facts of a fact set with the source and section each rests on, "
         "the source documents (--sources), or where sources disagree (--conflicts).",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog(
+            "zoomai facts",
+            "zoomai facts --conflicts --format csv",
+            "zoomai facts --sources --facts v5.0",
+        ),
     )
     p.add_argument(
         "--facts", choices=FACT_SETS, default="current", help="fact set: v5.0 or current (default: current)"
     )
-    p.add_argument("--format", choices=FORMATS, default="markdown")
+    add_format(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--sources", action="store_true", help="the documents the fact set rests on")
     group.add_argument(
