@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import yaml
 
 from zoomai.analysis.configurations import get_configuration
-from zoomai.analysis.datamap import datamap, write_atomic
+from zoomai.analysis.datamap import datamap, write_manifest
 from zoomai.analysis.exposure import compare, exposure, feature_status, totals, what_if
 from zoomai.analysis.flows import flows_for, lost_features, options_for
+from zoomai.cli.arguments import comma_list
 from zoomai.core.output import FORMATS, write_table
 from zoomai.tenants.tables import load_tenant, region_arg
 
@@ -50,10 +50,7 @@ def cmd_exposure(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     tenant = load_tenant(args.tenant)
-    if args.what_if:
-        table = what_if(tenant, args.what_if)
-    else:
-        table = compare(tenant, [c.strip() for c in args.configs.split(",") if c.strip()])
+    table = what_if(tenant, args.what_if) if args.what_if else compare(tenant, args.configs)
     write_table(table, args.format)
     return 0
 
@@ -83,7 +80,9 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
         "Pareto-efficient ones marked; or, with --what-if BASE, single setting changes ranked.",
     )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
-    p.add_argument("--configs", default="default,zmo,zdr", help="comma-separated presets or YAML files")
+    p.add_argument(
+        "--configs", type=comma_list, default="default,zmo,zdr", help="comma-separated presets or YAML files"
+    )
     p.add_argument("--what-if", metavar="BASE", help="rank single setting changes on this configuration")
     p.add_argument("--format", choices=FORMATS, default="markdown")
     p.set_defaults(func=cmd_compare)
@@ -91,13 +90,12 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
 
 def cmd_datamap(args: argparse.Namespace) -> int:
     manifest = datamap(get_configuration(args.config), args.region)
-    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
     if args.out:
-        write_atomic(Path(args.out), text)
+        write_manifest(args.out, manifest)
         declarations = len(manifest["system"][0]["privacy_declarations"])
         print(f"wrote {args.out}: {len(manifest['system'])} systems, {declarations} privacy declarations")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100))
     return 0
 
 

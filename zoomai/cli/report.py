@@ -7,19 +7,13 @@ import os
 import sys
 from pathlib import Path
 
+from zoomai.cli.arguments import comma_list
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.plan import plan
 from zoomai.reporting.runner import check_run_id, default_workers, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI
-
-
-def _csv(text: str) -> list[str]:
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list of names")
-    return items
 
 
 def _positive(text: str) -> int:
@@ -108,10 +102,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--notebooks/--tenants/--configurations run one ad-hoc job instead of the schedule's jobs.",
     )
     p.add_argument("--schedule", help="schedule YAML file (default: schedules/default.yaml)")
-    p.add_argument("--notebooks", type=_csv, help='comma-separated notebook names (default "all")')
-    p.add_argument("--tenants", type=_csv, help='comma-separated tenant ids or folders (default "all")')
+    p.add_argument("--notebooks", type=comma_list, help='comma-separated notebook names (default "all")')
+    p.add_argument("--tenants", type=comma_list, help='comma-separated tenant ids or folders (default "all")')
     p.add_argument(
-        "--configurations", type=_csv, help="comma-separated presets or YAML files (default: the notebooks')"
+        "--configurations",
+        type=comma_list,
+        help="comma-separated presets or YAML files (default: the notebooks')",
     )
     p.add_argument("--out", default="reports", help="reports folder (default: reports)")
     p.add_argument(
