@@ -60,11 +60,11 @@ def _report(args: argparse.Namespace) -> int:
     if adhoc:
         schedule, source = adhoc_schedule(args.notebooks, args.tenants, args.configurations, base)
     notebooks_dir = Path(args.notebooks_dir) if args.notebooks_dir else NOTEBOOKS_DIR
+    if args.run_id is not None:  # before the pre-flight: a taken id fails at once
+        check_run_id(Path(args.out), args.run_id)
     runs = plan(schedule, source, notebooks_dir)
     if not runs:
         raise ZoomaiError("nothing to run: the schedule expands to no runs")
-    if args.run_id:
-        check_run_id(Path(args.out), args.run_id)
     workers = args.workers or schedule.workers or default_workers()
     label = "command line" if adhoc else _display(schedule_path)
     print(f"zoomai report: {len(runs)} runs, {workers} workers", file=sys.stderr)

@@ -362,6 +362,14 @@ def tenants_dir() -> Path:
 BUNDLED_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")  # a plain name: no '/', never '.' or '..'
 
 
+def bundled_tenant(spec: str) -> Path | None:
+    """data/tenants/<spec> if `spec` is a plain name (never '..' or a path) of a bundled tenant."""
+    if not BUNDLED_ID.match(spec) or ".." in spec:
+        return None
+    folder = tenants_dir() / spec
+    return folder if folder.is_dir() else None
+
+
 def resolve_tenant_path(spec: str | Path) -> Path:
     """A bundled tenant id (data/tenants/<id>) or a folder path -> the tenant folder.
 
@@ -370,8 +378,8 @@ def resolve_tenant_path(spec: str | Path) -> Path:
     path = Path(spec)
     if path.is_dir():
         return path
-    bundled = tenants_dir() / str(spec)
-    if BUNDLED_ID.match(str(spec)) and ".." not in str(spec) and bundled.is_dir():
+    bundled = bundled_tenant(str(spec))
+    if bundled is not None:
         return bundled
     known = sorted(p.name for p in tenants_dir().glob("*") if p.is_dir()) if tenants_dir().is_dir() else []
     raise ZoomaiError(
