@@ -254,9 +254,16 @@ def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
             out[name] = model.validate(getattr(tenant, name), lazy=True)
         except pa.errors.SchemaErrors as exc:
             for _, row in exc.failure_cases.head(20).iterrows():
-                problems.append(
-                    Problem(None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}")
-                )
+                if row["check"] == "column_in_dataframe":  # reported on the table, naming the column
+                    problems.append(
+                        Problem(None, f"{name}.{row['failure_case']}", "required column is missing")
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}"
+                        )
+                    )
     if not problems:
         problems = _reference_problems(Tenant(**out)) + _value_problems(Tenant(**out))
     if problems:
@@ -387,6 +394,16 @@ def resolve_tenant_path(spec: str | Path) -> Path:
     )
 
 
+def _check_categories(path: Path, column: str, values: pd.Series, dtype: object) -> None:
+    """DataError if `values` hold a value outside the fixed categories of `dtype`."""
+    if not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None:
+        return
+    bad = sorted(_distinct(values) - set(dtype.categories))
+    if bad:
+        known = ", ".join(dtype.categories)
+        raise DataError(path, [Problem(None, column, f"expected one of {known}, got {bad[0]!r}")])
+
+
 def load_tenant(spec: str | Path) -> Tenant:
     """Read and validate one tenant folder (or bundled tenant id)."""
     folder = resolve_tenant_path(spec)
@@ -397,12 +414,15 @@ def load_tenant(spec: str | Path) -> Tenant:
             raise DataError(path, [Problem(None, None, f"missing table {name}.parquet in the tenant folder")])
         try:
             frame = pq.read_table(path).to_pandas()
-            # Parquet does not keep the categories of an empty categorical column: restore them.
+            # Parquet does not keep the categories of an empty categorical column: restore them
+            # (a value outside fixed categories would silently become empty: refused first).
             categorical = {
                 c: t
                 for c, t in _DTYPES[name].items()
                 if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
             }
+            for column, dtype in categorical.items():
+                _check_categories(path, column, frame[column], dtype)
             frames[name] = frame.astype(categorical)
         except OSError as exc:
             raise DataError(
