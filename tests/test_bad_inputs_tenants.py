@@ -388,7 +388,8 @@ def import_enum_as_text(tmp):
         imp(tmp, src),
         2,
         [
-            f"{src}/account_settings.json, field {ENUM_KEY}: expected a whole number, one of 1, 2, 3, 4; got '4'"
+            f"{src}/account_settings.json, field {ENUM_KEY}: "
+            "expected a whole number, one of 1, 2, 3, 4; got '4'"
         ],
     )
 
