@@ -10,7 +10,7 @@ from pathlib import Path
 from zoomai.cli.arguments import comma_list
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.plan import plan
-from zoomai.reporting.runner import check_run_id, default_workers, run_report
+from zoomai.reporting.runner import check_out, check_run_id, default_workers, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI
@@ -62,6 +62,8 @@ def _report(args: argparse.Namespace) -> int:
     notebooks_dir = Path(args.notebooks_dir) if args.notebooks_dir else NOTEBOOKS_DIR
     if args.run_id is not None:  # before the pre-flight: a taken id fails at once
         check_run_id(Path(args.out), args.run_id)
+    else:
+        check_out(Path(args.out))
     runs = plan(schedule, source, notebooks_dir)
     if not runs:
         raise ZoomaiError("nothing to run: the schedule expands to no runs")

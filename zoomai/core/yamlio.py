@@ -89,7 +89,7 @@ def _lines(node: yaml.Node, path: Location, out: dict[Location, int], dups: list
             k = key.value if isinstance(key, yaml.ScalarNode) else f"({key.tag})"  # constructing refuses it
             line = key.start_mark.line + 1
             if isinstance(k, str) and k in first:
-                shown = ".".join(str(p) for p in (*path, k))
+                shown = field_name((*path, k))
                 dups.append(
                     Problem(
                         line, shown, f"duplicate key {k!r}: first on line {first[k]}, again on line {line}"

@@ -79,8 +79,7 @@ def check_run_id(out: Path, run_id: str) -> Path:
         )
     if run_id.lower() in RESERVED_RUN_IDS:
         raise ZoomaiError(f"--run-id {run_id!r}: reserved for the reports folder itself; choose another")
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise ZoomaiError(f"--out {display(out)}: not a folder")
+    check_out(out)
     if _lock(out, run_id).held_elsewhere():
         raise ZoomaiError(
             f"--run-id {run_id!r}: another zoomai report is running with this id; choose another"
@@ -89,6 +88,12 @@ def check_run_id(out: Path, run_id: str) -> Path:
     if final.exists() or final.is_symlink():
         raise ZoomaiError(f"{final} already exists; choose another --run-id")
     return final
+
+
+def check_out(out: Path) -> None:
+    """ZoomaiError if the reports folder `out` exists and is not a folder."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise ZoomaiError(f"--out {display(out)}: not a folder")
 
 
 def _lock(out: Path, run_id: str) -> FileLock:
