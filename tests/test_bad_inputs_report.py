@@ -301,6 +301,18 @@ def days_after_float(tmp):
     return report(tmp, retention("1.5"), notebooks=NOTEBOOKS), 2, ["expects int (default 365), got 1.5"]
 
 
+def base_configuration_unknown(tmp):
+    text = "jobs:\n  - name: c\n    notebooks: [configuration_comparison]\n    tenants: [eu_company_zmo]\n"
+    return (
+        report(tmp, text + "    parameters:\n      base: nope\n", notebooks=NOTEBOOKS),
+        2,
+        [
+            "line 6, field jobs[0].parameters.base: job 'c': "
+            "unknown configuration 'nope'; expected one of default,"
+        ],
+    )
+
+
 def region_parameter_unknown(tmp):
     return (
         report(tmp, JOB + "    parameters:\n      region: ZZ\n"),
@@ -353,6 +365,7 @@ CASES = [
     days_after_negative,
     days_after_text,
     days_after_float,
+    base_configuration_unknown,
     region_parameter_unknown,
     workers_zero,
 ]

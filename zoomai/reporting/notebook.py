@@ -145,6 +145,7 @@ PARAMETERS: dict[str, Callable[[object], object]] = {
     "region": _check_region,
     "tenant": _check_tenant,
     "days_after": _check_days,
+    "base": _check_configuration,  # configuration_comparison: the configuration changes are tried on
 }
 
 
