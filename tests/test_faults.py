@@ -149,3 +149,21 @@ def test_latest_is_only_replaced_when_zoomai_made_it(tmp_path):
     code, _, err = run_cli(*args, "--run-id", "latest")
     assert code == 2 and "--run-id 'latest': reserved for the reports folder itself" in err
     assert os.readlink(reports / "latest") == "r3"
+
+
+def test_a_killed_runs_leftovers_with_the_same_id_are_removed(tmp_path):
+    """What a killed run leaves (its partial folder and lock file, no live holder) does not block
+    the next run with the same id; an orphan lock file of another id goes too."""
+    reports = tmp_path / "reports"
+    (reports / ".r1.partial" / "_all").mkdir(parents=True)
+    (reports / ".r1.partial" / "_all" / "no_tenant.json").write_text("{}")
+    (reports / ".r1.lock").write_text("12345\n")
+    (reports / ".r2.lock").write_text("12346\n")
+    (tmp_path / "quick.yaml").write_text(QUICK)
+    code, _, err = run_cli(
+        "report", "--schedule", tmp_path / "quick.yaml", "--notebooks-dir", FIXTURES,
+        "--out", reports, "--run-id", "r1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert sorted(p.name for p in reports.iterdir()) == ["latest", "r1"]
+    assert sorted(p.name for p in (reports / "r1").rglob("*.json")) == ["no_tenant.json", "summary.json"]

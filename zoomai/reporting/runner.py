@@ -33,6 +33,7 @@ LATEST = "latest"
 RESERVED_RUN_IDS = frozenset({LATEST, "index", "index.html", "summary.json"})
 MAX_RUN_ID = 64  # characters; with the ".<id>.partial" and ".<id>.lock" names well under 255 bytes
 PARTIAL = ".partial"
+LOCK = ".lock"
 
 # --------------------------------------------------------------------------------- the report
 
@@ -98,17 +99,19 @@ def check_out(out: Path) -> None:
 
 def _lock(out: Path, run_id: str) -> FileLock:
     """The lock a run holds while it runs: out/.<run-id>.lock."""
-    return FileLock(out / f".{run_id}.lock")
+    return FileLock(out / f".{run_id}{LOCK}")
 
 
 def remove_stale_partials(out: Path) -> list[str]:
-    """Remove the partial folders (out/.<run-id>.partial) of runs that died without cleaning
-    up: those whose lock no live process holds. Returns their run ids."""
+    """Remove what runs that died without cleaning up left in `out`: their partial folders
+    (out/.<run-id>.partial) and lock files, when no live process holds the run id's lock.
+    Returns those run ids."""
     removed = []
-    for partial in sorted(out.glob(f".*{PARTIAL}")):
-        run_id = partial.name[1 : -len(PARTIAL)]
-        lock = _lock(out, run_id)
-        if partial.is_symlink() or not partial.is_dir() or not lock.acquire():
+    names = {p.name[1 : -len(PARTIAL)] for p in out.glob(f".*{PARTIAL}")}
+    names |= {p.name[1 : -len(LOCK)] for p in out.glob(f".*{LOCK}")}
+    for run_id in sorted(names):
+        partial, lock = out / f".{run_id}{PARTIAL}", _lock(out, run_id)
+        if partial.is_symlink() or not lock.acquire():
             continue
         try:
             shutil.rmtree(partial, ignore_errors=True)
@@ -182,7 +185,11 @@ def _claim(out: Path, run_id: str) -> Iterator[Path]:
         final = out / run_id
         if final.exists() or final.is_symlink():  # a run with this id finished meanwhile
             raise ZoomaiError(f"{final} already exists; choose another --run-id")
-        remove_stale_partials(out)  # ours too, if a killed run with this id left one
+        remove_stale_partials(out)
+        own = out / f".{run_id}{PARTIAL}"  # left by a killed run with this id: we hold the lock
+        if own.is_symlink():
+            own.unlink()
+        shutil.rmtree(own, ignore_errors=True)
         yield final
     finally:
         lock.release()

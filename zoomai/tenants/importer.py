@@ -544,7 +544,10 @@ def sanitise_id(name: str) -> str:
 def _ids_under(folder: Path, what: str, warnings: list[dict[str, str]], src: Path) -> list[str]:
     """Subfolder names (groups/<id>/, users/<id>/), checked against the id pattern. Symbolic
     links are not followed (a link or a loop would make a phantom group or user): a warning."""
-    if not folder.is_dir() or folder.is_symlink():
+    if folder.is_symlink():
+        warnings.append(_link_warning(folder, src))
+        return []
+    if not folder.is_dir():
         return []
     names = []
     for p in sorted(folder.iterdir()):
