@@ -348,11 +348,22 @@ def datamap_out_is_a_symlink(tmp):
     )
 
 
-def datamap_out_is_a_device(tmp):
+def datamap_out_is_a_special_file(tmp):
+    # a named pipe in tmp, never /dev/null: the old writer replaced whatever was there
+    os.mkfifo(tmp / "pipe")
     return (
-        ["datamap", "--out", "/dev/null"],
+        ["datamap", "--out", tmp / "pipe"],
         2,
-        ["/dev/null: is a special file (device, pipe or socket), expected a file"],
+        [f"{tmp / 'pipe'}: is a special file (device, pipe or socket), expected a file"],
+    )
+
+
+def flows_config_with_a_nul(tmp):
+    path = config(tmp, "configurations:\n  mine:\x00\n")
+    return (
+        ["flows", "--config", path],
+        2,
+        [f"{path}, line 2: not valid YAML: control character '\\x00' is not allowed"],
     )
 
 
@@ -426,6 +437,7 @@ CASES = [
     flows_python_tag,
     flows_config_is_a_folder,
     flows_config_not_utf8,
+    flows_config_with_a_nul,
     flows_unknown_region,
     flows_empty_region,
     exposure_corrupt_tenant,
@@ -438,7 +450,7 @@ CASES = [
     compare_unknown_what_if,
     datamap_out_is_a_users_file,
     datamap_out_is_a_symlink,
-    datamap_out_is_a_device,
+    datamap_out_is_a_special_file,
     datamap_out_is_a_folder,
     datamap_out_folder_missing,
     datamap_out_under_a_file,

@@ -108,8 +108,9 @@ def read_yaml(path: Path) -> tuple[Any, dict[Location, int]]:
     """Parse a YAML file (bounded, see the module docstring); return the data and a map from
     field path to line number. DataError on anything invalid, with its line."""
     text = _text(path, _read_bytes(path, MAX_YAML_BYTES))
-    loader = _LimitedLoader(text)
+    loader = None
     try:
+        loader = _LimitedLoader(text)  # its reader refuses control characters here already
         node = loader.get_single_node()
         lines: dict[Location, int] = {}
         dups: list[Problem] = []
@@ -118,13 +119,18 @@ def read_yaml(path: Path) -> tuple[Any, dict[Location, int]]:
         if dups:
             raise DataError(path, dups)
         data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:  # a control character, before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"not valid YAML: control character {chr(exc.character)!r} is not allowed"
+        raise DataError(path, [Problem(line, None, message)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise DataError(path, [Problem(line, None, f"not valid YAML: {problem}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, lines
 
 
