@@ -82,13 +82,15 @@ def check_run_id(out: Path, run_id: str) -> Path:
         raise ZoomaiError(f"--run-id {run_id!r}: reserved for the reports folder itself; choose another")
     check_out(out)
     if _lock(out, run_id).held_elsewhere():
-        raise ZoomaiError(
-            f"--run-id {run_id!r}: another zoomai report is running with this id; choose another"
-        )
+        raise _in_use(run_id)
     final = out / run_id
     if final.exists() or final.is_symlink():
         raise ZoomaiError(f"{final} already exists; choose another --run-id")
     return final
+
+
+def _in_use(run_id: str) -> ZoomaiError:
+    return ZoomaiError(f"--run-id {run_id!r}: another zoomai report is running with this id; choose another")
 
 
 def check_out(out: Path) -> None:
@@ -178,9 +180,7 @@ def _claim(out: Path, run_id: str) -> Iterator[Path]:
         raise ZoomaiError(f"--out: {os_error_text(exc)}") from None
     lock = _lock(out, run_id)
     if not lock.acquire():
-        raise ZoomaiError(
-            f"--run-id {run_id!r}: another zoomai report is running with this id; choose another"
-        )
+        raise _in_use(run_id)
     try:
         final = out / run_id
         if final.exists() or final.is_symlink():  # a run with this id finished meanwhile
