@@ -380,3 +380,23 @@ def test_bad_input(case, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # relative paths such as ../../etc start here
     args, code, expected = case(tmp_path)
     check_refused(tmp_path, args, code, expected)
+
+
+def test_out_under_a_place_that_cannot_be_written(tmp_path, monkeypatch):
+    """A reports folder that cannot be made (read-only, no permission): one line, exit 2, before
+    any kernel. (The tests run as root, which may write anywhere, so mkdir is made to refuse.)"""
+    import errno
+    import os
+
+    real = Path.mkdir
+
+    def refuse(self, *args, **kwargs):
+        if self == tmp_path / "ro" / "reports":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    schedule(tmp_path, JOB)
+    args = ["report", "--schedule", tmp_path / "schedule.yaml", "--notebooks-dir", FIXTURES]
+    err = check_refused(tmp_path, [*args, "--out", tmp_path / "ro" / "reports"], 2, [])
+    assert err.endswith(f"\nzoomai: error: --out: {tmp_path / 'ro' / 'reports'}: permission denied\n")
