@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import stat
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -144,3 +147,40 @@ def tiny_tenant(tenant_id: str = "t1", region: str = "US", usage: list[tuple] | 
             for a, u, f, i, e, s in usage
         ],
     )
+
+
+# ------------------------------------------------------------------------- bad-input tables
+
+
+def tree_state(root: Path) -> dict[str, tuple]:
+    """Every path under `root` (symlinks not followed) with its kind and content hash (files)
+    or link target: equal states mean nothing on disk changed."""
+    state: dict[str, tuple] = {}
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            path = Path(folder) / name
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                state[str(path.relative_to(root))] = ("link", os.readlink(path))
+            elif stat.S_ISREG(mode):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                state[str(path.relative_to(root))] = ("file", digest, stat.S_IMODE(mode))
+            else:
+                state[str(path.relative_to(root))] = ("dir" if stat.S_ISDIR(mode) else "special",)
+    return state
+
+
+def check_refused(root: Path, args: list, code: int, expected: list[str], writes: tuple[str, ...] = ()):
+    """Run `zoomai ARGS`; assert the exit code, that stderr holds each `expected` fragment
+    (file/line/field and what was expected), no traceback, and that nothing under `root`
+    changed except the top-level entries named in `writes` (for warnings with exit 0)."""
+    before = tree_state(root)
+    got, out, err = run_cli(*args)
+    assert "Traceback" not in err and "Traceback" not in out
+    assert got == code, (got, err)
+    for fragment in expected:
+        assert fragment in err, (fragment, err)
+    after = tree_state(root)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert {k for k in changed if k.split("/")[0] not in writes} == set(), sorted(changed)
+    return err

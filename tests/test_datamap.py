@@ -194,13 +194,14 @@ def test_cli_stdout():
 
 def test_cli_writes_atomically(tmp_path, monkeypatch):
     target = tmp_path / "map.yaml"
-    target.write_text("old\n")
+    assert run_cli("datamap", "--config", "default", "--out", target)[0] == 0  # an earlier manifest
+    old = target.read_text()
     moves = []
     real_replace = os.replace
 
     def replace(src, dst):
         moves.append((os.path.dirname(src), os.path.basename(src), dst))
-        assert target.read_text() == "old\n"  # the old file stays until the new one is complete
+        assert target.read_text() == old  # the old file stays until the new one is complete
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)

@@ -149,6 +149,9 @@ def test_bad_configuration_file(tmp_path):
     assert code == 2 and "bad.yaml" in err and "Traceback" not in err
 
 
-def test_bad_region():
-    code, _, err = run_cli("flows", "--region", "Europe")
-    assert code == 2 and "two-letter hosting region" in err
+@pytest.mark.parametrize("region", ["Europe", "ZZ"])
+def test_bad_region(region):
+    """Only the codes of data/hosting_regions.yaml are regions (ZZ was accepted before)."""
+    code, _, err = run_cli("flows", "--region", region)
+    assert code == 2 and "expected a hosting region, one of US, AU, BR, CA, CN, DE, EU," in err
+    assert f"got '{region}'" in err

@@ -98,7 +98,7 @@ def test_show_displays_one_raw_bundle(shown, fresh_ids):
 def test_check_parameters():
     notebook.check_parameters(configuration="hardened", region="eu", tenant="eu_company_zmo", summary_path="")
     for params, message in [
-        ({"region": "Europe"}, "notebook parameter region: expected a two-letter hosting region"),
+        ({"region": "Europe"}, "notebook parameter region: expected a hosting region, one of US, AU,"),
         ({"configuration": "nope"}, "notebook parameter configuration: unknown configuration 'nope'"),
         ({"tenant": "nope"}, "notebook parameter tenant: nope: not a tenant folder"),
         ({"summary_path": None}, "notebook parameter summary_path: expected text, got None"),

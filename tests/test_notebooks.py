@@ -114,7 +114,9 @@ def test_settings_audit_escapes_group_names_and_saves_summary(tmp_path):
 
 
 def test_bad_parameter_stops_with_a_clear_message(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match="notebook parameter region: expected a two-letter"):
+    with pytest.raises(
+        pm.PapermillExecutionError, match="notebook parameter region: expected a hosting region, one of US,"
+    ):
         pm.execute_notebook(
             str(REPO / "notebooks" / "data_flows.ipynb"),
             str(tmp_path / "out.ipynb"),

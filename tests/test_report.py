@@ -277,8 +277,10 @@ jobs:
 
 
 def test_expansion_defaults_duplicates_and_name_clashes(tmp_path):
-    tenant = tmp_path / "acme"
-    tenant.mkdir()
+    import shutil
+
+    tenant = tmp_path / "acme"  # a tenant folder (the pre-flight loads it)
+    shutil.copytree(tenants_dir() / "eu_company_zmo", tenant)
     custom = write(tmp_path / "strict.yaml", "configurations:\n  strict:\n    zmo: true\n")
     runs = fixture_plan(
         tmp_path,

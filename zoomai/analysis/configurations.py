@@ -61,7 +61,8 @@ def _load(path: Path) -> tuple[tuple[str, Configuration], ...]:
             inner = {k[len(loc) :]: v for k, v in lines.items() if k[: len(loc)] == loc}
             for p in problems_from(exc, inner):
                 if not (p.field or "").startswith("settings"):
-                    problems.append(Problem(p.line, f"configurations.{name}.{p.field}", p.message))
+                    field = f"configurations.{name}" + (f".{p.field}" if p.field else "")  # None: the name
+                    problems.append(Problem(p.line, field, p.message))
     if problems:
         raise DataError(path, problems)
     return tuple(out)

@@ -11,14 +11,13 @@ the default taxonomy; anything invalid raises ZoomaiError.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+import yaml
 from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 from fideslang.models import DataCategory, System, Taxonomy
 from fideslang.relationships import get_referenced_missing_keys
@@ -34,6 +33,7 @@ from pydantic import (
 
 from zoomai.analysis.configurations import Configuration, get_configuration
 from zoomai.analysis.flows import PARTY_NAMES, availability, flows_for, options_for
+from zoomai.core.atomic import write_file
 from zoomai.core.csvio import split_list
 from zoomai.core.errors import DataError, ZoomaiError
 from zoomai.core.paths import data_file
@@ -304,18 +304,19 @@ def datamap(configuration: str | Configuration, region: str = "US") -> dict[str,
     }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then move it into place."""
-    if not path.parent.is_dir():
-        raise ZoomaiError(f"{path.parent}: folder does not exist")
-    if path.is_dir():
-        raise ZoomaiError(f"{path}: is a folder; expected a file name")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def is_manifest(path: Path) -> bool:
+    """A file `zoomai datamap --out` wrote (so it may be replaced): a YAML manifest with only
+    `system` and `data_category`, whose first system is a Zoom AI Companion system."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        data, _ = read_yaml(path)
+        first = data["system"][0]["fides_key"]
+    except (DataError, LookupError, TypeError):
+        return False
+    prefix = load_datamap_spec().system.fides_key + "_"
+    return set(data) == {"system", "data_category"} and str(first).startswith(prefix)
+
+
+def write_manifest(path: Path | str, manifest: dict[str, Any]) -> Path:
+    """Write the manifest as YAML, atomically; never over a file that is not a manifest."""
+    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+    return write_file(path, text, is_manifest, what="data map manifest")

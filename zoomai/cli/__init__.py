@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from zoomai.cli.conventions import EXIT_OK, EXIT_USER_ERROR, Parser, add_format, epilog
-from zoomai.core.errors import ZoomaiError
+from zoomai.core.atomic import os_error_text
+from zoomai.core.errors import ZoomaiError, ZoomaiWarning
 from zoomai.core.output import write_table
 from zoomai.core.versions import is_version
 from zoomai.facts.compare import changes_table
@@ -105,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """zoomai's own warnings as one line each; others as Python shows them."""
+    if issubclass(category, ZoomaiWarning):
+        print(f"zoomai: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -112,10 +122,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     func: Callable[[argparse.Namespace], int] = args.func
-    try:
-        return func(args)
-    except ZoomaiError as exc:
-        print(f"zoomai: error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except BrokenPipeError:
-        return 0
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        warnings.simplefilter("always", ZoomaiWarning)
+        try:
+            return func(args)
+        except ZoomaiError as exc:
+            print(f"zoomai: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except BrokenPipeError:
+            return 0
+        except OSError as exc:  # the file system said no (disk full, permissions, ...): one line
+            print(f"zoomai: error: {os_error_text(exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR

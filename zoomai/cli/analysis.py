@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import yaml
 
 from zoomai.analysis.configurations import get_configuration
-from zoomai.analysis.datamap import datamap, write_atomic
+from zoomai.analysis.datamap import datamap, write_manifest
 from zoomai.analysis.exposure import compare, exposure, feature_status, totals, what_if
 from zoomai.analysis.flows import flows_for, lost_features, options_for
 from zoomai.cli.conventions import add_config, add_format, epilog
@@ -102,13 +101,12 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
 
 def cmd_datamap(args: argparse.Namespace) -> int:
     manifest = datamap(get_configuration(args.config), args.region)
-    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
     if args.out:
-        write_atomic(Path(args.out), text)
+        write_manifest(args.out, manifest)
         declarations = len(manifest["system"][0]["privacy_declarations"])
         print(f"wrote {args.out}: {len(manifest['system'])} systems, {declarations} privacy declarations")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100))
     return 0
 
 

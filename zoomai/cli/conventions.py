@@ -35,7 +35,7 @@ def comma_list(text: str) -> list[str]:
     """`A,B`: the names, in order; an empty list is a usage error."""
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list of names")
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of names, got {text!r}")
     return items
 
 

@@ -11,7 +11,7 @@ from zoomai.cli.conventions import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_c
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
-from zoomai.reporting.runner import check_run_id, default_workers, run_report
+from zoomai.reporting.runner import check_out, check_run_id, default_workers, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI
@@ -63,11 +63,13 @@ def _report(args: argparse.Namespace) -> int:
     if adhoc:
         schedule, source = adhoc_schedule(args.notebooks, args.tenants, args.config, base)
     notebooks_dir = Path(args.notebooks_dir) if args.notebooks_dir else NOTEBOOKS_DIR
+    if args.run_id is not None:  # before the pre-flight: a taken id fails at once
+        check_run_id(Path(args.out), args.run_id)
+    else:
+        check_out(Path(args.out))
     runs = plan(schedule, source, notebooks_dir)
     if not runs:
         raise ZoomaiError("nothing to run: the schedule expands to no runs")
-    if args.run_id:
-        check_run_id(Path(args.out), args.run_id)
     workers = args.workers or schedule.workers or default_workers()
     label = "command line" if adhoc else _display(schedule_path)
     print(f"zoomai report: {len(runs)} runs, {workers} workers", file=sys.stderr)

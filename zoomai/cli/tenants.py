@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from zoomai.cli.conventions import add_format, epilog
@@ -21,6 +22,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
         eff = eff[eff["user_id"].isin(args.user)]
     if args.key:
         eff = eff[eff["key"].astype(str).str.startswith(args.key)]
+    if eff.empty:  # like grep: say so and exit 1
+        filters = [f"--user {u}" for u in args.user or []] + ([f"--key {args.key}"] if args.key else [])
+        print(f"zoomai: no settings match {' '.join(filters) or 'this tenant'}", file=sys.stderr)
+        return 1
     write_table(eff, args.format)
     return 0
 

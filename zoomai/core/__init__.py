@@ -1,1 +1,2 @@
-"""Beneath every stage: errors, paths, YAML and CSV readers, output formats, versions."""
+"""Beneath every stage: errors, paths, bounded YAML/JSON and CSV readers, atomic writers, process
+lifetime and locks, output formats, versions."""

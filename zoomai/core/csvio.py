@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from zoomai.core.atomic import os_error_text
 from zoomai.core.errors import DataError, Problem
 
 BOOL_TEXT = {"true": True, "false": False}
@@ -24,6 +25,10 @@ def read_csv_text(path: Path, columns: list[str]) -> pd.DataFrame:
         handle = path.open(newline="", encoding="utf-8")
     except FileNotFoundError:
         raise DataError(path, [Problem(None, None, "file not found")]) from None
+    except IsADirectoryError:
+        raise DataError(path, [Problem(None, None, "is a folder; expected a CSV file")]) from None
+    except OSError as exc:
+        raise DataError(path, [Problem(None, None, f"cannot read the file: {os_error_text(exc)}")]) from None
     problems: list[Problem] = []
     rows: list[list[str]] = []
     index: list[int] = []
@@ -58,6 +63,8 @@ def read_csv_text(path: Path, columns: list[str]) -> pd.DataFrame:
             problems.append(Problem(reader.line_num, None, f"not valid CSV: {exc}"))
         except UnicodeDecodeError as exc:
             problems.append(Problem(None, None, f"not UTF-8 text: {exc}"))
+    if not problems and not rows:
+        problems.append(Problem(2, None, "no rows: the file has a header but no data"))
     if problems:
         raise DataError(path, problems)
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(index, name="line"), dtype=object)

@@ -12,6 +12,10 @@ class ZoomaiError(Exception):
     """An error caused by the user's input; the CLI prints it without a traceback, exit 2."""
 
 
+class ZoomaiWarning(UserWarning):
+    """Something in the input was skipped or may be wrong; the CLI prints it as one line."""
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with an input file: where (line, field) and what was expected."""
@@ -29,11 +33,13 @@ class Problem:
         return ", ".join(parts)
 
 
-def _display(path: Path | str) -> str:
+def display(path: Path | str) -> str:
+    """A path as shown in messages: relative to the working folder where it lies inside it.
+    Never raises (a symlink loop or a vanished working folder shows the path as given)."""
     path = Path(path)
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside; gone; RuntimeError: a symlink loop
         return str(path)
 
 
@@ -43,7 +49,7 @@ class DataError(ZoomaiError):
     def __init__(self, path: Path | str, problems: list[Problem]):
         self.path = Path(path)
         self.problems = sorted(set(problems), key=lambda p: (p.line or 0, p.field or "", p.message))
-        name = _display(path)
+        name = display(path)
         word = "column" if self.path.suffix.lower() == ".csv" else "field"
         if len(self.problems) == 1:
             p = self.problems[0]

@@ -132,6 +132,11 @@ def _check_tenant(value: object) -> None:
     resolve_tenant_path(_check_str(value))
 
 
+def _check_days(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a whole number of days >= 0, got {value!r}")
+
+
 # Notebook parameters by name: the check each value must pass (raises ValueError or ZoomaiError).
 PARAMETERS: dict[str, Callable[[object], object]] = {
     "summary_path": _check_str,
@@ -139,6 +144,8 @@ PARAMETERS: dict[str, Callable[[object], object]] = {
     "configurations": _check_configurations,
     "region": _check_region,
     "tenant": _check_tenant,
+    "days_after": _check_days,
+    "base": _check_configuration,  # configuration_comparison: the configuration changes are tried on
 }
 
 

@@ -8,8 +8,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from zoomai.analysis.configurations import get_configuration
+from zoomai.analysis.configurations import get_configuration, load_configurations
+from zoomai.analysis.guarantees import load_guarantees
 from zoomai.core.errors import Problem, ZoomaiError
+from zoomai.facts.matrix import load_feature_matrix
+from zoomai.facts.notice import load_notice_rules
+from zoomai.facts.policy import load_policy
+from zoomai.facts.regions import hosting_regions
+from zoomai.facts.taxonomy import load_data_categories
+from zoomai.reporting.notebook import PARAMETERS
 from zoomai.reporting.schedule import (
     ALL,
     CONFIGURATION,
@@ -28,7 +35,7 @@ from zoomai.reporting.schedule import (
     list_notebooks,
     notebook_parameters,
 )
-from zoomai.tenants.tables import resolve_tenant_path, tenants_dir
+from zoomai.tenants.tables import bundled_tenant, load_tenant, resolve_tenant_path, tenants_dir
 
 # ----------------------------------------------------------------------------------- runs
 
@@ -64,7 +71,7 @@ def _bundled_tenants() -> list[str]:
 def _tenant_value(spec: str, base: Path) -> str:
     """A bundled tenant id stays an id; a folder becomes an absolute path (kernels run
     elsewhere). Raises ZoomaiError (resolve_tenant_path's message) when it is neither."""
-    if "/" not in spec and (tenants_dir() / spec).is_dir():
+    if bundled_tenant(spec) is not None:
         return spec
     path = Path(spec).expanduser()
     path = path if path.is_absolute() else base / path
@@ -92,9 +99,48 @@ def _message(exc: ZoomaiError) -> str:
     return str(exc).replace("\n", " ")
 
 
+# The data files every notebook may read: loaded (and so validated) before any kernel starts.
+FACT_LOADERS = (
+    load_feature_matrix,
+    load_policy,
+    load_data_categories,
+    hosting_regions,
+    load_configurations,
+    load_guarantees,
+    load_notice_rules,
+)
+
+
+def check_facts() -> None:
+    """Load every bundled data file (or those of --data / $ZOOMAI_DATA); raises the first
+    DataError, which names its file, line and field."""
+    for load in FACT_LOADERS:
+        load()
+
+
+class _TenantCheck:
+    """Each tenant of a plan loaded and validated once (a tenant folder is read in full)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str | None] = {}
+
+    def problem(self, value: str) -> str | None:
+        """None if the tenant loads; else the error message."""
+        if value not in self.seen:
+            try:
+                load_tenant(value)
+                self.seen[value] = None
+            except ZoomaiError as exc:
+                self.seen[value] = _message(exc)
+        return self.seen[value]
+
+
 def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Run]:
     """Expand a schedule into runs and validate every parameter of every run; raise one
-    ZoomaiError listing every problem (no run starts when anything is wrong)."""
+    ZoomaiError listing every problem (no run starts when anything is wrong). The pre-flight:
+    the data files, every tenant and every configuration are loaded and validated here."""
+    check_facts()
+    tenant_check = _TenantCheck()
     available = list_notebooks(notebooks_dir)
     problems: list[Problem] = []
     infos: dict[Path, NotebookInfo] = {}
@@ -154,6 +200,10 @@ def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEB
                 bad(("tenants",), f"no bundled tenants in {tenants_dir()}")
         elif job.tenants is not None:
             tenants = resolved("tenants", job.tenants, _tenant_value)
+        for i, value in enumerate(tenants or []):
+            message = tenant_check.problem(value)
+            if message:
+                bad(("tenants",) if job.tenants == ALL else ("tenants", i), message)
 
         # configurations
         configurations: list[str] | None = None
@@ -191,6 +241,12 @@ def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEB
                     )
                     break
             else:
+                try:
+                    if name in PARAMETERS:
+                        PARAMETERS[name](value)
+                except (ValueError, ZoomaiError) as exc:
+                    bad(loc, _message(exc))
+                    continue
                 try:
                     json.dumps(value)
                 except TypeError:

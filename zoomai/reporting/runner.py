@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import multiprocessing
 import multiprocessing.util
@@ -11,12 +12,16 @@ import re
 import secrets
 import shutil
 import time
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zoomai.core.errors import ZoomaiError
+from zoomai.core.atomic import os_error_text
+from zoomai.core.errors import ZoomaiError, ZoomaiWarning, display
+from zoomai.core.processes import FileLock, die_with_parent
 from zoomai.reporting.engine import Task, error_line, execute
 from zoomai.reporting.export import exporter, plotly_js, write_assets
 from zoomai.reporting.history import prune_runs
@@ -24,6 +29,13 @@ from zoomai.reporting.index import write_index
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import Run
 from zoomai.reporting.schedule import DEFAULT_CELL_TIMEOUT, NAME
+
+LATEST = "latest"
+# Names a run id may not take: the reports folder's own entries.
+RESERVED_RUN_IDS = frozenset({LATEST, "index", "index.html", "summary.json"})
+MAX_RUN_ID = 64  # characters; with the ".<id>.partial" and ".<id>.lock" names well under 255 bytes
+PARTIAL = ".partial"
+LOCK = ".lock"
 
 # --------------------------------------------------------------------------------- the report
 
@@ -55,13 +67,62 @@ def new_run_id() -> str:
 
 
 def check_run_id(out: Path, run_id: str) -> Path:
-    """The run's folder; a ZoomaiError if the id is not a plain name or the folder exists."""
+    """The run's folder; a ZoomaiError if the id is not a plain name of at most MAX_RUN_ID
+    characters, is reserved, is in use by a live run, or its folder exists, or if `out` is
+    not a folder."""
+    out = Path(out)
+    if not run_id:
+        raise ZoomaiError("--run-id: empty; expected a name of letters, digits, '.', '_' and '-'")
+    if len(run_id) > MAX_RUN_ID:
+        raise ZoomaiError(f"--run-id: {len(run_id)} characters; expected at most {MAX_RUN_ID}")
     if not re.match(NAME, run_id):
-        raise ZoomaiError(f"run id {run_id!r}: use letters, digits, '.', '_' and '-'")
+        raise ZoomaiError(
+            f"--run-id {run_id!r}: expected letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit"
+        )
+    if run_id.lower() in RESERVED_RUN_IDS:
+        raise ZoomaiError(f"--run-id {run_id!r}: reserved for the reports folder itself; choose another")
+    check_out(out)
+    if _lock(out, run_id).held_elsewhere():
+        raise _in_use(run_id)
     final = out / run_id
     if final.exists() or final.is_symlink():
         raise ZoomaiError(f"{final} already exists; choose another --run-id")
     return final
+
+
+def _in_use(run_id: str) -> ZoomaiError:
+    return ZoomaiError(f"--run-id {run_id!r}: another zoomai report is running with this id; choose another")
+
+
+def check_out(out: Path) -> None:
+    """ZoomaiError if the reports folder `out` exists and is not a folder."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise ZoomaiError(f"--out {display(out)}: not a folder")
+
+
+def _lock(out: Path, run_id: str) -> FileLock:
+    """The lock a run holds while it runs: out/.<run-id>.lock."""
+    return FileLock(out / f".{run_id}{LOCK}")
+
+
+def remove_stale_partials(out: Path) -> list[str]:
+    """Remove what runs that died without cleaning up left in `out`: their partial folders
+    (out/.<run-id>.partial) and lock files, when no live process holds the run id's lock.
+    Returns those run ids."""
+    removed = []
+    names = {p.name[1 : -len(PARTIAL)] for p in out.glob(f".*{PARTIAL}")}
+    names |= {p.name[1 : -len(LOCK)] for p in out.glob(f".*{LOCK}")}
+    for run_id in sorted(names):
+        partial, lock = out / f".{run_id}{PARTIAL}", _lock(out, run_id)
+        if partial.is_symlink() or not lock.acquire():
+            continue
+        try:
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(run_id)
+        finally:
+            lock.release()
+    return removed
 
 
 def default_workers() -> int:
@@ -72,6 +133,12 @@ def _pool_context():
     """fork where there is one: the workers inherit the warmed-up exporter (see _warm_up)."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _start_worker(parent_pid: int) -> None:
+    """Pool worker initializer: die with the report process (a kernel started by the worker
+    exits when its parent changes: ipykernel polls for that, see JPY_PARENT_PID)."""
+    die_with_parent(parent_pid)
 
 
 def _warm_up() -> None:
@@ -99,24 +166,79 @@ def run_report(
     keep: int | None = None,
 ) -> Report:
     """Execute the runs into `out/<run-id>/` (via `out/.<run-id>.partial`), write index.html
-    and summary.json, and point `out/latest` at it when every run succeeded.
+    and summary.json, and point `out/latest` at it when every run succeeded. The run id is
+    locked while the run lasts (a second run with the same id: ZoomaiError).
 
     plotly.js and the notebook stylesheet are written once to `assets/` and loaded by relative
     path, or embedded in every HTML file with `self_contained`; `pdf` prints each report with
     chromium too (checked before anything runs); `keep` prunes all but the newest `keep` runs
     after a successful one."""
-    from tqdm import tqdm
-
     out = Path(out)
     chromium = find_chromium() if pdf else None
-    run_id = run_id or new_run_id()
-    final = check_run_id(out, run_id)
-    partial = out / f".{run_id}.partial"
+    run_id = new_run_id() if run_id is None else run_id
+    with _claim(out, run_id) as final:
+        report = _execute_runs(
+            runs,
+            out,
+            final,
+            workers,
+            cell_timeout,
+            fresh_kernels,
+            progress,
+            schedule_name,
+            self_contained,
+            chromium,
+        )
+    if report.ok and keep is not None:
+        prune_runs(out, keep)
+    return report
+
+
+@contextlib.contextmanager
+def _claim(out: Path, run_id: str) -> Iterator[Path]:
+    """Hold the run id's lock for the block and yield the run's final folder; first remove
+    the partial folders that killed runs left behind. ZoomaiError if the id is taken."""
+    check_run_id(out, run_id)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ZoomaiError(f"--out: {os_error_text(exc)}") from None
+    lock = _lock(out, run_id)
+    if not lock.acquire():
+        raise _in_use(run_id)
+    try:
+        final = out / run_id
+        if final.exists() or final.is_symlink():  # a run with this id finished meanwhile
+            raise ZoomaiError(f"{final} already exists; choose another --run-id")
+        remove_stale_partials(out)
+        own = out / f".{run_id}{PARTIAL}"  # left by a killed run with this id: we hold the lock
+        if own.is_symlink():
+            own.unlink()
+        shutil.rmtree(own, ignore_errors=True)
+        yield final
+    finally:
+        lock.release()
+
+
+def _execute_runs(
+    runs: list[Run],
+    out: Path,
+    final: Path,
+    workers: int | None,
+    cell_timeout: int,
+    fresh_kernels: bool,
+    progress: bool | None,
+    schedule_name: str,
+    self_contained: bool,
+    chromium: str | None,
+) -> Report:
+    from tqdm import tqdm
+
+    run_id = final.name
+    partial = out / f".{run_id}{PARTIAL}"
     workers = max(1, workers or default_workers())
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     results: list[dict[str, Any]] = []
     try:
@@ -128,7 +250,10 @@ def run_report(
         if context.get_start_method() == "fork":
             _warm_up()
         with concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(workers, max(1, len(tasks))), mp_context=context
+            max_workers=min(workers, max(1, len(tasks))),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             futures = {pool.submit(execute, task): task for task in tasks}
             disable = None if progress is None else not progress  # None: only on a terminal
@@ -145,13 +270,14 @@ def run_report(
         write_summary(report, partial, workers)
         write_index(report, partial, out, self_contained)
         os.rename(partial, final)
+    except OSError as exc:  # disk full, ...: one line, nothing left behind
+        shutil.rmtree(partial, ignore_errors=True)
+        raise ZoomaiError(os_error_text(exc)) from None
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     if report.ok:
         _point_latest(out, run_id)
-        if keep is not None:
-            prune_runs(out, keep)
     return report
 
 
@@ -179,20 +305,32 @@ def _crashed(run: Run, partial: Path, exc: BaseException) -> dict[str, Any]:
     return meta
 
 
+def _owns_latest(latest: Path) -> bool:
+    """`latest` is absent or a symlink zoomai made: a relative link to a run folder's name."""
+    if not latest.is_symlink():
+        return not latest.exists()
+    target = os.readlink(latest)
+    return "/" not in target and bool(re.match(NAME, target))
+
+
 def _point_latest(out: Path, run_id: str) -> None:
-    """`out/latest` -> run_id, replaced atomically (a symlink; a small file where symlinks
-    are not possible)."""
-    latest = out / "latest"
-    tmp = out / f".latest.{secrets.token_hex(4)}"
+    """`out/latest` -> run_id: a new symlink renamed over the old one (atomic). Anything at
+    `latest` that zoomai did not make is left alone, with a warning."""
+    latest = out / LATEST
+    if not _owns_latest(latest):
+        warnings.warn(
+            f"{display(latest)} is not a symlink zoomai made; left as it is (latest run: {run_id})",
+            ZoomaiWarning,
+            stacklevel=2,
+        )
+        return
+    tmp = out / f".{LATEST}.{secrets.token_hex(4)}"
     try:
         os.symlink(run_id, tmp, target_is_directory=True)
-    except OSError:
-        tmp.write_text(run_id + "\n", encoding="utf-8")
-    try:
         os.replace(tmp, latest)
-    except OSError:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        warnings.warn(f"{display(latest)} not updated: {os_error_text(exc)}", ZoomaiWarning, stacklevel=2)
 
 
 def write_summary(report: Report, folder: Path, workers: int) -> None:

@@ -21,15 +21,18 @@ JSON or a wrong type for a registry field raises DataError before anything is wr
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from zoomai.core.atomic import check_replaceable
 from zoomai.core.errors import DataError, Problem, ZoomaiError
+from zoomai.core.yamlio import read_json
 from zoomai.facts.registry import LEVELS, SETTINGS, SPECS, UNIT_DAYS, format_value
-from zoomai.tenants.tables import _ID, Tenant, build, save_tenant
+from zoomai.tenants.tables import _ID, Tenant, build, is_tenant_folder, save_tenant
 
 REPORT_FILE = "import_report.json"
 PHONE = "phone."
@@ -190,16 +193,19 @@ class Walker:
         if value is None:
             self.found.warn(self.full(rel), "null, skipped")
             return
-        if (
-            spec.type == "enum"
-            and isinstance(value, int | str)
-            and not isinstance(value, bool)
-            and str(value) not in spec.choices
-        ):
-            self.found.warn(
-                self.full(rel), f"unknown value {value!r} (known: {', '.join(spec.choices)}), skipped"
-            )
-            return
+        if spec.type == "enum":
+            # the field map types an enum of numbers as an integer: "4" is a wrong type (an
+            # error), 7 a value a newer API may add (a warning)
+            integer = all(c.isdigit() for c in spec.choices)
+            if isinstance(value, bool) or not isinstance(value, int if integer else str):
+                want = "a whole number" if integer else "text"
+                self.problem(rel, f"expected {want}, one of {', '.join(spec.choices)}; got {_show(value)}")
+                return
+            if str(value) not in spec.choices:
+                self.found.warn(
+                    self.full(rel), f"unknown value {value!r} (known: {', '.join(spec.choices)}), skipped"
+                )
+                return
         try:
             text = format_value(spec, value)
         except ValueError as exc:
@@ -277,20 +283,8 @@ class Walker:
 # --- files ---------------------------------------------------------------------------------
 
 
-def _load_json(path: Path) -> Any:
-    """Parse a JSON file; DataError with the line for invalid JSON."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise DataError(path, [Problem(None, None, "not UTF-8 text")]) from None
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            path, [Problem(exc.lineno, None, f"not valid JSON: {exc.msg} (column {exc.colno})")]
-        ) from None
-
-
 def _load_object(path: Path) -> dict[str, Any]:
-    data = _load_json(path)
+    data = read_json(path)
     if not isinstance(data, dict):
         raise DataError(path, [Problem(None, "(top level)", f"expected a JSON object, got {_show(data)}")])
     return data
@@ -400,12 +394,27 @@ def _client(text: str | None) -> tuple[str | None, str]:
     return match.group(1), "mobile" if tag in MOBILE else "web" if tag == "web" else "desktop"
 
 
-def _read_users(path: Path, found: Found, directory: Directory) -> None:
-    """users.json -> users (email, home group = first of group_ids, role, client)."""
+def _read_users(path: Path, found: Found, directory: Directory, groups_known: bool) -> None:
+    """users.json -> users (email, home group = first of group_ids, role, client).
+
+    A user id given twice is an error; a group id repeated in a user's group_ids, or (when
+    groups.json lists the groups) naming no known group, is a warning."""
     check, items = _list_of(path, "users")
+    known_groups = set(directory.groups)
+    seen: dict[str, int] = {}
     for i, item in enumerate(items):
         where = f"users[{i}]"
         uid = check.ident(item, where)
+        if uid is not None and uid in seen:
+            check.problems.append(
+                Problem(
+                    None,
+                    f"{where}.id",
+                    f"duplicate user id {uid!r}: also users[{seen[uid]}]; expected one entry per user",
+                )
+            )
+        elif uid is not None:
+            seen[uid] = i
         email = check.get(item, "email", where, str, "text")
         group_ids = check.get(item, "group_ids", where, list, "an array") or []
         role_id = check.get(item, "role_id", where, (str, int), "a role id")
@@ -420,6 +429,14 @@ def _read_users(path: Path, found: Found, directory: Directory) -> None:
         client_version, platform = _client(version)
         if version and client_version is None:
             found.warn(f"{where}.last_client_version", f"unreadable client version {version!r}, left empty")
+        for j, gid in enumerate(group_ids):
+            if gid in group_ids[:j]:
+                found.warn(f"{where}.group_ids[{j}]", f"group id {gid!r} listed twice, counted once")
+            elif groups_known and gid not in known_groups:
+                found.warn(
+                    f"{where}.group_ids[{j}]",
+                    f"group {gid!r} is not in groups.json; kept as a group named {gid!r}",
+                )
         directory.groups.update({g: directory.groups.get(g, g) for g in group_ids})
         directory.users[uid] = {
             "email": email,
@@ -434,9 +451,19 @@ def _read_users(path: Path, found: Found, directory: Directory) -> None:
 def _read_groups(path: Path, directory: Directory) -> None:
     """groups.json -> group names."""
     check, items = _list_of(path, "groups")
+    seen: dict[str, int] = {}
     for i, item in enumerate(items):
         gid, name = check.ident(item, f"groups[{i}]"), check.get(item, "name", f"groups[{i}]", str, "text")
-        if gid:
+        if gid in seen:
+            check.problems.append(
+                Problem(
+                    None,
+                    f"groups[{i}].id",
+                    f"duplicate group id {gid!r}: also groups[{seen[gid]}]; expected one entry per group",
+                )
+            )
+        elif gid:
+            seen[gid] = i
             directory.groups[gid] = name or gid
     check.done()
 
@@ -514,17 +541,41 @@ def sanitise_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:@-]", "_", name) or "imported"
 
 
-def _ids_under(folder: Path, what: str) -> list[str]:
-    """Subfolder names (groups/<id>/, users/<id>/), checked against the id pattern."""
+def _ids_under(folder: Path, what: str, warnings: list[dict[str, str]], src: Path) -> list[str]:
+    """Subfolder names (groups/<id>/, users/<id>/), checked against the id pattern. Symbolic
+    links are not followed (a link or a loop would make a phantom group or user): a warning."""
+    if folder.is_symlink():
+        warnings.append(_link_warning(folder, src))
+        return []
     if not folder.is_dir():
         return []
-    names = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    names = []
+    for p in sorted(folder.iterdir()):
+        if p.is_symlink():
+            warnings.append(_link_warning(p, src))
+        elif p.is_dir():
+            names.append(p.name)
     bad = [n for n in names if not re.match(_ID, n)]
     if bad:
         raise DataError(
             folder, [Problem(None, None, f"folder name {n!r} is not a valid {what} id") for n in bad]
         )
     return names
+
+
+def _link_warning(path: Path, src: Path) -> dict[str, str]:
+    return {"file": path.relative_to(src).as_posix(), "path": "", "message": "symbolic link, not followed"}
+
+
+def _files_under(src: Path) -> list[str]:
+    """Every regular file under `src` (relative, '/'-separated), not following symbolic links."""
+    out = []
+    for root, _, files in os.walk(src, followlinks=False):
+        for name in files:
+            path = Path(root) / name
+            if path.is_file() and not path.is_symlink():
+                out.append(path.relative_to(src).as_posix())
+    return sorted(out)
 
 
 class Importer:
@@ -551,15 +602,18 @@ class Importer:
     def run(self, tenant_id: str) -> None:
         src, d = self.src, self.directory
         self.settings("account", tenant_id, src / "account_settings.json", src / "account_lock_settings.json")
-        for gid in _ids_under(src / "groups", "group"):
+        for gid in _ids_under(src / "groups", "group", self.extra_warnings, src):
             d.groups.setdefault(gid, gid)
             path = src / "groups" / gid / "settings.json"
             self.settings("group", gid, path, src / "groups" / gid / "lock_settings.json")
             if path.is_file() and _phone_policy(_load_object(path)):
                 d.phone_groups.add(gid)
         for sid_path in sorted((src / "phone" / "sites").glob("*.json")):
-            self.site(sid_path)
-        for uid in _ids_under(src / "users", "user"):
+            if sid_path.is_symlink():
+                self.extra_warnings.append(_link_warning(sid_path, src))
+            else:
+                self.site(sid_path)
+        for uid in _ids_under(src / "users", "user", self.extra_warnings, src):
             self.settings("user", uid, src / "users" / uid / "settings.json")
         self.directory_files()
         for scope in self.scopes:
@@ -581,7 +635,7 @@ class Importer:
         if (src / "groups.json").is_file():
             _read_groups(src / "groups.json", d)
         if (src / "users.json").is_file():
-            _read_users(src / "users.json", dir_found, d)
+            _read_users(src / "users.json", dir_found, d, groups_known=(src / "groups.json").is_file())
         if (src / "phone" / "users.json").is_file():
             _read_phone_users(src / "phone" / "users.json", d)
         self.extra_warnings += dir_found.warnings
@@ -614,11 +668,7 @@ def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
         f"zdr={str(info['zdr_enabled']).lower()}"
     )
     read = set(imp.read_paths())
-    not_read = sorted(
-        p.relative_to(imp.src).as_posix()
-        for p in imp.src.rglob("*")
-        if p.is_file() and p.relative_to(imp.src).as_posix() not in read
-    )
+    not_read = [p for p in _files_under(imp.src) if p not in read]
     return {
         "tenant_id": tenant.tenant_id,
         "files_read": sorted(read),
@@ -682,16 +732,10 @@ def read_export(
     return tenant, _report(imp, tenant)
 
 
-def _check_out(out: Path) -> None:
-    """Refuse to replace an existing folder that is not empty and not a tenant folder."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "tenants.parquet").exists())):
-        raise ZoomaiError(f"{out}: exists and is not a tenant folder; refusing to replace it")
-
-
 def import_settings(src: Path | str, out: Path | str, **options: Any) -> tuple[Tenant, dict]:
     """Import `src` (see read_export) and save the tenant folder `out` with import_report.json."""
     out = Path(out)
-    _check_out(out)
+    check_replaceable(out, is_tenant_folder, folder=True, what="tenant folder")  # before any reading
     tenant, report = read_export(src, **options)
     save_tenant(tenant, out, extra_files={REPORT_FILE: json.dumps(report, indent=2) + "\n"})
     return tenant, report

@@ -753,7 +753,17 @@ def _run(
         day = date.fromisoformat(start)
     except (TypeError, ValueError):
         raise ZoomaiError(f"--start must be a date YYYY-MM-DD, got {start!r}") from None
-    return Run(p, seed, users, months, pd.Timestamp(day), tenant_id)
+    run = Run(p, seed, users, months, pd.Timestamp(day), tenant_id)
+    try:  # usage times are nanosecond timestamps in the analysis: 1677-09-22 to 2262-04-11
+        fits = pd.Timestamp.min <= run.start and run.end <= pd.Timestamp.max
+    except (OverflowError, ValueError):  # pandas' OutOfBoundsDatetime is a ValueError
+        fits = False
+    if not fits:
+        raise ZoomaiError(
+            f"--start {start} with --months {months}: usage must lie between "
+            f"{pd.Timestamp.min:%Y-%m-%d} and {pd.Timestamp.max:%Y-%m-%d}"
+        )
+    return run
 
 
 def simulate_tenant(

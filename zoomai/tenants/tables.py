@@ -7,9 +7,8 @@ Every table carries `tenant_id`, so tables of several tenants concatenate into o
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
+import re
+import warnings
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -20,9 +19,11 @@ import pyarrow as pa_arrow
 import pyarrow.parquet as pq
 from pandera.typing import Series
 
-from zoomai.core.errors import DataError, Problem, ZoomaiError
+from zoomai.core.atomic import os_error_text, replace_folder
+from zoomai.core.errors import DataError, Problem, ZoomaiError, ZoomaiWarning, display
 from zoomai.core.paths import data_dir
-from zoomai.facts.registry import LEVELS
+from zoomai.facts.regions import hosting_regions
+from zoomai.facts.registry import LEVELS, SPECS, parse_value
 
 PLATFORMS = ["desktop", "mobile", "web"]
 ROLES = ["owner", "admin", "member"]
@@ -30,10 +31,11 @@ _ID = r"^[A-Za-z0-9_.:@-]+$"
 
 
 def region_arg(text: str) -> str:
-    """A hosting-region command-line argument: two letters, returned upper-case."""
-    if not (len(text) == 2 and text.isalpha()):
+    """A hosting-region command-line argument: a code of data/hosting_regions.yaml, any case."""
+    regions = hosting_regions()
+    if text.upper() not in regions:
         raise argparse.ArgumentTypeError(
-            f"expected a two-letter hosting region such as US or EU, got {text!r}"
+            f"expected a hosting region, one of {', '.join(regions)}; got {text!r}"
         )
     return text.upper()
 
@@ -252,11 +254,18 @@ def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
             out[name] = model.validate(getattr(tenant, name), lazy=True)
         except pa.errors.SchemaErrors as exc:
             for _, row in exc.failure_cases.head(20).iterrows():
-                problems.append(
-                    Problem(None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}")
-                )
+                if row["check"] == "column_in_dataframe":  # reported on the table, naming the column
+                    problems.append(
+                        Problem(None, f"{name}.{row['failure_case']}", "required column is missing")
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}"
+                        )
+                    )
     if not problems:
-        problems = _reference_problems(Tenant(**out))
+        problems = _reference_problems(Tenant(**out)) + _value_problems(Tenant(**out))
     if problems:
         raise DataError(where, problems)
     return Tenant(**out)
@@ -298,36 +307,58 @@ def _reference_problems(t: Tenant) -> list[Problem]:
     return problems
 
 
+# Every proper prefix of a registry key: the object paths a lock-only row may name.
+_OBJECT_PATHS = frozenset(k.rsplit(".", n)[0] for k in SPECS for n in range(1, k.count(".") + 1))
+
+
+def _value_problems(t: Tenant) -> list[Problem]:
+    """Hosting regions must be known codes; a settings value must fit its registry key (the
+    first row of each wrong (key, value) pair is named, rows counted from 1)."""
+    problems = []
+    regions = hosting_regions()
+    for region in sorted(set(t.tenants["hosting_region"]) - set(regions)):
+        problems.append(
+            Problem(None, "tenants.hosting_region", f"expected one of {', '.join(regions)}, got {region!r}")
+        )
+    settings = t.settings.reset_index(drop=True)
+    rows = settings.loc[settings["value"].notna() & settings["key"].isin(list(SPECS)), ["key", "value"]]
+    for row, (key, value) in rows.drop_duplicates().iterrows():
+        try:
+            parse_value(SPECS[key], value)
+        except ValueError as exc:
+            problems.append(Problem(None, "settings.value", f"row {row + 1}: {exc}"))
+    return problems
+
+
+def unknown_keys(settings: pd.DataFrame) -> list[str]:
+    """Settings keys that are neither registry keys nor object paths a lock may name (fields
+    of a newer API): effective settings ignore them."""
+    keys = set(settings["key"].astype(str))
+    return sorted(k for k in keys if k not in SPECS and k not in _OBJECT_PATHS)
+
+
+def is_tenant_folder(path: Path) -> bool:
+    """A folder zoomai wrote as a tenant (simulate, import-settings): it holds tenants.parquet."""
+    return (path / "tenants.parquet").is_file()
+
+
 def save_tenant(tenant: Tenant, folder: Path | str, extra_files: dict[str, str] | None = None) -> Path:
     """Validate, then write one Parquet file per table (plus `extra_files`, name -> text) into
     `folder`, atomically.
 
     The tables are written to a temporary folder beside `folder`, which then replaces it, so a
-    failure never leaves a half-written tenant. Same data gives byte-identical files.
+    failure never leaves a half-written tenant; only an empty folder or a tenant folder is
+    replaced (ZoomaiError otherwise). Same data gives byte-identical files.
     """
     folder = Path(folder)
     tenant = validate(tenant)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a tenant folder is ordinary data
-    try:
+    with replace_folder(folder, is_tenant_folder, what="tenant folder") as tmp:
         for name in TABLES:
             frame = getattr(tenant, name).reset_index(drop=True)
             table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
@@ -335,18 +366,42 @@ def tenants_dir() -> Path:
     return data_dir() / "tenants"
 
 
+BUNDLED_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")  # a plain name: no '/', never '.' or '..'
+
+
+def bundled_tenant(spec: str) -> Path | None:
+    """data/tenants/<spec> if `spec` is a plain name (never '..' or a path) of a bundled tenant."""
+    if not BUNDLED_ID.match(spec) or ".." in spec:
+        return None
+    folder = tenants_dir() / spec
+    return folder if folder.is_dir() else None
+
+
 def resolve_tenant_path(spec: str | Path) -> Path:
-    """A bundled tenant id (data/tenants/<id>) or a folder path -> the tenant folder."""
+    """A bundled tenant id (data/tenants/<id>) or a folder path -> the tenant folder.
+
+    Only a plain name is looked up among the bundled tenants, so `..` or `a/../../b` never
+    reaches outside data/tenants; a path names a folder only as given."""
     path = Path(spec)
     if path.is_dir():
         return path
-    bundled = tenants_dir() / str(spec)
-    if bundled.is_dir():
+    bundled = bundled_tenant(str(spec))
+    if bundled is not None:
         return bundled
     known = sorted(p.name for p in tenants_dir().glob("*") if p.is_dir()) if tenants_dir().is_dir() else []
     raise ZoomaiError(
         f"{spec}: not a tenant folder nor a bundled tenant id; bundled tenants: {', '.join(known)}"
     )
+
+
+def _check_categories(path: Path, column: str, values: pd.Series, dtype: object) -> None:
+    """DataError if `values` hold a value outside the fixed categories of `dtype`."""
+    if not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None:
+        return
+    bad = sorted(_distinct(values) - set(dtype.categories))
+    if bad:
+        known = ", ".join(dtype.categories)
+        raise DataError(path, [Problem(None, column, f"expected one of {known}, got {bad[0]!r}")])
 
 
 def load_tenant(spec: str | Path) -> Tenant:
@@ -355,20 +410,38 @@ def load_tenant(spec: str | Path) -> Tenant:
     frames = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
-        if not path.exists():
+        if not path.is_file():
             raise DataError(path, [Problem(None, None, f"missing table {name}.parquet in the tenant folder")])
         try:
             frame = pq.read_table(path).to_pandas()
-        except (OSError, pa_arrow.ArrowException) as exc:
-            raise DataError(path, [Problem(None, None, f"not a readable Parquet file: {exc}")]) from None
-        # Parquet does not keep the categories of an empty categorical column: restore them.
-        categorical = {
-            c: t
-            for c, t in _DTYPES[name].items()
-            if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
-        }
-        frames[name] = frame.astype(categorical)
-    return validate(Tenant(**frames), folder)
+            # Parquet does not keep the categories of an empty categorical column: restore them
+            # (a value outside fixed categories would silently become empty: refused first).
+            categorical = {
+                c: t
+                for c, t in _DTYPES[name].items()
+                if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
+            }
+            for column, dtype in categorical.items():
+                _check_categories(path, column, frame[column], dtype)
+            frames[name] = frame.astype(categorical)
+        except OSError as exc:
+            raise DataError(
+                path, [Problem(None, None, f"cannot read the file: {os_error_text(exc)}")]
+            ) from None
+        except (pa_arrow.ArrowException, ValueError, TypeError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DataError(path, [Problem(None, None, f"not a readable Parquet table: {reason}")]) from None
+    tenant = validate(Tenant(**frames), folder)
+    unknown = unknown_keys(tenant.settings)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        warnings.warn(
+            f"{display(folder / 'settings.parquet')}: {len(unknown)} setting keys not in the registry "
+            f"(a newer API?), ignored: {shown}",
+            ZoomaiWarning,
+            stacklevel=2,
+        )
+    return tenant
 
 
 def load_tenants(path: str | Path | None = None) -> dict[str, Tenant]:
