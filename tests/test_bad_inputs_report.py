@@ -186,26 +186,26 @@ def configurations_bad_yaml(tmp):
     path.write_text("configurations:\n  c:\n    zmo: yes please\n")
     return (
         report(
-            tmp, None, "--notebooks", "tenant_chart", "--tenants", "eu_company_zmo", "--configurations", path
+            tmp, None, "--notebooks", "tenant_chart", "--tenants", "eu_company_zmo", "--config", path
         ),
         2,
-        ["--configurations: c.yaml, line 3, field configurations.c.zmo:"],
+        ["--config: c.yaml, line 3, field configurations.c.zmo:"],
     )
 
 
 def configurations_unknown(tmp):
     return (
-        report(tmp, None, "--notebooks", "tenant_chart", "--configurations", "nope"),
+        report(tmp, None, "--notebooks", "tenant_chart", "--config", "nope"),
         2,
-        ["--configurations", "unknown configuration 'nope'"],
+        ["--config", "unknown configuration 'nope'"],
     )
 
 
 def configurations_empty(tmp):
     return (
-        report(tmp, None, "--configurations", ","),
+        report(tmp, None, "--config", ","),
         2,
-        ["argument --configurations: expected a comma-separated list"],
+        ["argument --config: expected a comma-separated list"],
     )
 
 
