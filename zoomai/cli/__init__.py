@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "zoomai.cli.tenants",
     "zoomai.cli.analysis",
     "zoomai.cli.report",
+    "zoomai.cli.pull",
 )
 
 

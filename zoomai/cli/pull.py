@@ -1,0 +1,80 @@
+"""`zoomai pull` and `zoomai diff`: parsing and printing; the work is in zoomai.tenants.pull and
+zoomai.analysis.drift."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from zoomai.core.errors import ZoomaiError
+from zoomai.tenants.importer import import_settings
+from zoomai.tenants.importer import summary_text as import_summary
+from zoomai.tenants.pull import PullOptions, pull_snapshot, summary_text
+from zoomai.tenants.tables import region_arg
+from zoomai.tenants.zoomapi import DEFAULT_API_BASE, ENV_NAMES, load_credentials
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    if args.import_to is not None and args.region is None:
+        raise ZoomaiError("--import needs --region (the account's hosting region, e.g. US or DE)")
+    credentials = load_credentials(args.credentials)
+    options = PullOptions(args.api_base, args.token_url, args.concurrency, args.timeout, args.retries)
+    result = pull_snapshot(credentials, args.out, options, resume=args.resume)
+    print(summary_text(result))
+    if args.import_to is not None:
+        _, report = import_settings(
+            result.snapshot, args.import_to, region=args.region, tenant_id=args.tenant_id
+        )
+        print(import_summary(report, args.import_to))
+    return 0
+
+
+def _register_pull(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pull",
+        help="pull a tenant's settings from the Zoom REST API into a dated snapshot",
+        description="Read account, group and user settings with locks, users, groups, Phone sites and "
+        "users, and meeting usage from the Zoom REST API (Server-to-Server OAuth) into "
+        f"OUT/<UTC timestamp>/. Credentials: {', '.join(ENV_NAMES)} from the environment or --credentials.",
+    )
+    p.add_argument("--out", required=True, type=Path, help="snapshots folder (one subfolder per pull)")
+    p.add_argument(
+        "--credentials", type=Path, help="file of NAME=VALUE lines (chmod 600) instead of the environment"
+    )
+    p.add_argument("--api-base", default=DEFAULT_API_BASE, help=f"API base URL (default {DEFAULT_API_BASE})")
+    p.add_argument(
+        "--token-url",
+        help="OAuth token URL (default: Zoom's for Zoom's API, else /oauth/token on the API's host)",
+    )
+    p.add_argument("--concurrency", type=_positive, default=4, help="requests at once (default 4)")
+    p.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--retries", type=_positive, default=6, help="tries per request (default 6)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted pull in OUT")
+    p.add_argument("--import", dest="import_to", type=Path, metavar="TENANT_DIR", help="also import it there")
+    p.add_argument("--region", type=region_arg, help="hosting region code, needed with --import")
+    p.add_argument("--tenant-id", help="tenant id for --import (default: the snapshot folder's name)")
+    p.set_defaults(func=cmd_pull)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_pull(sub)
