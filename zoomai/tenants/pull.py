@@ -322,9 +322,8 @@ def _write_json(path: Path, data: Json) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _prepare_partial(snapshots: Path, resume: bool) -> Path:
+def _prepare_partial(partial: Path, resume: bool) -> None:
     """SNAPSHOTS_DIR/.partial, kept for --resume, else started afresh (only if it is ours)."""
-    partial = snapshots / PARTIAL
     if partial.exists():
         if not (partial / MARKER).is_file():
             raise ZoomaiError(f"{partial}: exists and was not made by zoomai pull; refusing to touch it")
@@ -332,7 +331,6 @@ def _prepare_partial(snapshots: Path, resume: bool) -> Path:
             shutil.rmtree(partial)
     partial.mkdir(mode=0o700, parents=True, exist_ok=True)
     (partial / MARKER).write_text("responses of an unfinished zoomai pull; --resume continues it\n")
-    return partial
 
 
 def _final_name(snapshots: Path, now: datetime) -> Path:
@@ -351,8 +349,7 @@ def pull_snapshot(
     snapshots = Path(snapshots)
     if snapshots.exists() and not snapshots.is_dir():
         raise ZoomaiError(f"{snapshots}: not a folder")
-    snapshots.mkdir(parents=True, exist_ok=True)
-    partial = _prepare_partial(snapshots, resume)
+    partial = snapshots / PARTIAL
     client = ZoomClient(
         credentials,
         options.api_base,
@@ -362,8 +359,9 @@ def pull_snapshot(
         backoff=options.backoff,
         connections=options.concurrency,
         cache=ResponseCache(partial / "responses"),
-    )
+    )  # checks the URLs before anything is written
     with client, tqdm(total=0, unit="req", desc="zoomai pull", file=sys.stderr, disable=None) as bar:
+        _prepare_partial(partial, resume)
         puller = Puller(client, options.concurrency, bar, datetime.now(UTC).date())
         try:
             puller.first_round()

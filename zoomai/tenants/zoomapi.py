@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
+from tenacity.wait import wait_exponential, wait_random
 
 from zoomai.core.errors import ZoomaiError
 
@@ -151,7 +151,6 @@ class ResponseCache:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
 
     def _file(self, path: str, params: Mapping[str, Any]) -> Path:
         key = json.dumps([path, sorted((k, str(v)) for k, v in params.items())])
@@ -165,6 +164,7 @@ class ResponseCache:
 
     def save(self, path: str, params: Mapping[str, Any], body: dict[str, Any]) -> None:
         target = self._file(path, params)
+        self.folder.mkdir(mode=0o700, exist_ok=True)
         tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(body), encoding="utf-8")
         os.replace(tmp, target)
@@ -195,7 +195,7 @@ class ZoomClient:
             follow_redirects=False,
         )
         self._retries = retries
-        self._expo = wait_exponential_jitter(initial=backoff, max=max_backoff, jitter=backoff)
+        self._expo = wait_exponential(multiplier=backoff, max=max_backoff) + wait_random(0, backoff)
         self._lock = threading.Lock()  # counters
         self._token_lock = threading.Lock()
         self._token: str | None = None
