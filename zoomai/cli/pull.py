@@ -4,14 +4,19 @@ zoomai.analysis.drift."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+from zoomai.analysis.drift import drift, load_side, widens_exposure
 from zoomai.core.errors import ZoomaiError
+from zoomai.core.output import write_table
 from zoomai.tenants.importer import import_settings
 from zoomai.tenants.importer import summary_text as import_summary
 from zoomai.tenants.pull import PullOptions, pull_snapshot, summary_text
 from zoomai.tenants.tables import region_arg
 from zoomai.tenants.zoomapi import DEFAULT_API_BASE, ENV_NAMES, load_credentials
+
+EXIT_WIDENED = 1  # `zoomai diff`: for cron and CI alerts
 
 
 def _positive(text: str) -> int:
@@ -76,5 +81,44 @@ def _register_pull(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_pull)
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    changes = drift(load_side(args.old, args.region), load_side(args.new, args.region))
+    widens = widens_exposure(changes)
+    if args.format == "json":
+        print(json.dumps({"widens_exposure": widens, "changes": changes.to_dict("records")}, indent=2))
+    elif args.format == "csv":
+        write_table(changes, "csv")
+    else:
+        print(f"{len(changes)} changes; exposure {'WIDENED' if widens else 'not widened'}\n")
+        if len(changes):
+            shown = changes.assign(affected=changes["affected"].map(_shorten))
+            write_table(shown, "markdown")
+    return EXIT_WIDENED if widens else 0
+
+
+def _shorten(people: str, most: int = 10) -> str:
+    names = people.split("; ") if people else []
+    return "; ".join(names[:most]) + (f"; and {len(names) - most} more" if len(names) > most else "")
+
+
+def _register_diff(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "diff",
+        help="what changed between two snapshots or tenant folders, and whether it widened exposure",
+        description="List settings added, removed and changed per level and scope, locks added and "
+        "removed, users and groups added and removed, and the features, parties and external summary "
+        "sharing newly reaching users present in both. Exit 0: exposure not widened; 1: widened; "
+        "2: bad input.",
+    )
+    p.add_argument("old", metavar="OLD", type=Path, help="earlier snapshot or tenant folder")
+    p.add_argument("new", metavar="NEW", type=Path, help="later snapshot or tenant folder")
+    p.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    p.add_argument(
+        "--region", type=region_arg, help="hosting region of snapshots (tenant folders carry theirs)"
+    )
+    p.set_defaults(func=cmd_diff)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     _register_pull(sub)
+    _register_diff(sub)
