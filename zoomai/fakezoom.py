@@ -246,6 +246,7 @@ class _State:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
     state: _State  # set on the subclass made by FakeZoom
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet

@@ -147,23 +147,30 @@ def _detail(response: httpx.Response) -> str:
 
 
 class ResponseCache:
-    """Responses saved as JSON files in `folder`, one per (path, query): lets a pull resume."""
+    """Responses saved as JSON files in `folder`, one per (path, query): lets a pull resume.
+    The files present are listed once, so a lookup that misses costs no disk access."""
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._saved: set[str] | None = None
 
-    def _file(self, path: str, params: Mapping[str, Any]) -> Path:
+    def _name(self, path: str, params: Mapping[str, Any]) -> str:
         key = json.dumps([path, sorted((k, str(v)) for k, v in params.items())])
-        return self.folder / (hashlib.sha256(key.encode()).hexdigest() + ".json")
+        return hashlib.sha256(key.encode()).hexdigest() + ".json"
 
     def load(self, path: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        if self._saved is None:
+            self._saved = set(os.listdir(self.folder)) if self.folder.is_dir() else set()
+        name = self._name(path, params)
+        if name not in self._saved:
+            return None
         try:
-            return json.loads(self._file(path, params).read_text(encoding="utf-8"))
+            return json.loads((self.folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
     def save(self, path: str, params: Mapping[str, Any], body: dict[str, Any]) -> None:
-        target = self._file(path, params)
+        target = self.folder / self._name(path, params)
         self.folder.mkdir(mode=0o700, exist_ok=True)
         tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(body), encoding="utf-8")
