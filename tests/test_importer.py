@@ -333,7 +333,8 @@ def test_unknown_phone_time_unit_is_a_warning(tmp_path: Path):
     }
     tenant, report = read_export(minimal(tmp_path, {"phone/sites/s9.json": site}))
     assert [w["path"] for w in report["warnings"]] == [
-        "policy.auto_delete_data_after_retention_duration.items[0].time_unit"
+        "policy.auto_delete_data_after_retention_duration.items[0].time_unit",
+        "(whole file)",  # users.json missing: no users
     ]
     assert tenant.settings.empty
 

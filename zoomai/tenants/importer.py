@@ -604,6 +604,25 @@ def _tables(imp: Importer, tenant_row: dict[str, Any]) -> Tenant:
     return build(tenants=[tenant_row], groups=groups, sites=sites, users=users, settings=settings)
 
 
+def _reach_warnings(imp: Importer, tenant: Tenant) -> list[dict[str, str]]:
+    """Without users.json, settings silently reach fewer people: say so."""
+    if (imp.src / "users.json").is_file():
+        return []
+    if tenant.users.empty:
+        message = "missing: no users, so no setting reaches anyone"
+    elif not tenant.groups.empty:
+        message = "missing: users have no group, so group settings reach nobody"
+    else:
+        return []
+    return [{"file": "users.json", "path": "(whole file)", "message": message}]
+
+
+def _files_without_settings(imp: Importer) -> list[str]:
+    """Settings files read with nothing taken from them (e.g. a Phone site *settings* response,
+    GET /phone/sites/{siteId}/settings/{settingType}, whose fields are not site policies)."""
+    return sorted(f.file for f in imp.files if not f.values and not f.locks)
+
+
 def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
     settings = tenant.settings
     account = next((f for f in imp.files if f.file == "account_settings.json"), None)
@@ -640,7 +659,10 @@ def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
             }
             for f in imp.files
         },
-        "warnings": imp.extra_warnings + [w for f in imp.files for w in f.warnings],
+        "warnings": imp.extra_warnings
+        + [w for f in imp.files for w in f.warnings]
+        + _reach_warnings(imp, tenant),
+        "files_without_settings": _files_without_settings(imp),
         "notes": notes,
     }
 
@@ -697,12 +719,20 @@ def import_settings(src: Path | str, out: Path | str, **options: Any) -> tuple[T
     return tenant, report
 
 
+def _empty_files_line(files: list[str], most: int = 5) -> list[str]:
+    if not files:
+        return []
+    more = f" and {len(files) - most} more" if len(files) > most else ""
+    return [f"  read, but no settings taken from: {', '.join(files[:most])}{more}"]
+
+
 def summary_text(report: dict[str, Any], out: Path | str) -> str:
     """A short human summary of an import report."""
     rows = report["settings_rows"]
     lines = [
         f"Imported tenant {report['tenant_id']} into {out}",
         f"  files read: {len(report['files_read'])} (not read: {len(report['files_not_read'])})",
+        *_empty_files_line(report["files_without_settings"]),
         "  settings rows: "
         + ", ".join(f"{lvl} {n}" for lvl, n in rows.items())
         + f" ({report['values']} values, {report['locks']} locked)",
