@@ -6,6 +6,9 @@ Starts `python -m zoomai.fakezoom` (a separate process on 127.0.0.1, pages of 30
 pulls every endpoint with `zoomai.tenants.pull.pull_snapshot`, and prints the API requests
 made, the seconds taken, the ideal (API requests x latency / concurrency: every connection
 always waiting on the server, nothing else costing time) and their ratio (aim: at most 1.3).
+As a peer measured in the same run against the same server, plain httpx GETs of as many user
+settings on as many threads (no retries, no token renewal, nothing written) show how much of the
+gap is the machine (scheduling, the server) rather than the pull.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import httpx
 
 from zoomai.fakezoom import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET
 from zoomai.tenants.pull import PullOptions, pull_snapshot
@@ -43,6 +49,25 @@ def wait_until_listening(port: int, server: subprocess.Popen, seconds: float = 3
     raise SystemExit("fake server did not start")
 
 
+def peer_seconds(api_base: str, requests: int, concurrency: int) -> float:
+    """Seconds for `requests` plain GETs of user settings on `concurrency` threads."""
+    with httpx.Client(limits=httpx.Limits(max_connections=concurrency + 1)) as http:
+        token = http.post(
+            api_base.removesuffix("/v2") + "/oauth/token",
+            params={"grant_type": "account_credentials", "account_id": ACCOUNT_ID},
+            auth=(CLIENT_ID, CLIENT_SECRET),
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def one(i: int) -> None:
+            http.get(f"{api_base}/users/u{i % 1000 + 1:05d}/settings", headers=headers).raise_for_status()
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(one, range(requests)))
+        return time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
@@ -63,17 +88,20 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         result = pull_snapshot(Credentials(ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET), tmp, options)
         seconds = time.perf_counter() - start
+        api_requests = sum(e["requests"] for e in result.manifest["endpoints"])
+        peer = peer_seconds(options.api_base, api_requests, args.concurrency)
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    api_requests = sum(e["requests"] for e in result.manifest["endpoints"])
     ideal = api_requests * args.latency_ms / 1000 / args.concurrency
     print(f"users: {args.users}, latency: {args.latency_ms:g} ms, concurrency: {args.concurrency}")
     print(f"API requests: {api_requests} (with token: {result.requests}; retried: {result.retried})")
     print(f"pull: {seconds:.1f} s; ideal (requests x latency / concurrency): {ideal:.1f} s")
     print(f"ratio to ideal: {seconds / ideal:.2f} (aim: at most 1.3)")
+    print(f"peer (plain httpx GETs, as many, same threads): {peer:.1f} s; pull/peer: {seconds / peer:.2f}")
+    print(f"peer ratio to ideal: {peer / ideal:.2f} (what this machine allows now)")
     return 0
 
 

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from zoomai.core.errors import ZoomaiError
 from zoomai.tenants.tables import _ID
-from zoomai.tenants.zoomapi import ApiError, Credentials, ResponseCache, ZoomClient
+from zoomai.tenants.zoomapi import PAGE_SIZE, ApiError, Credentials, ResponseCache, ZoomClient
 
 PARTIAL = ".partial"
 MARKER = "zoomai-pull"  # file inside .partial: the folder is ours to reuse or remove
@@ -164,7 +164,8 @@ class Puller:
     ) -> None:
         """All pages of a list endpoint: items kept in `found[key]` or saved as {key: [...]}."""
         items: list[Json] = []
-        query = dict(params or {})
+        first = {**(params or {}), "page_size": PAGE_SIZE}
+        query = first
         while True:
             page = self.get(name, path, query)
             batch = page.get(key, [])
@@ -176,7 +177,7 @@ class Puller:
                 raise ApiError(name, 200, "next_page_token: expected text")
             if not token:
                 break
-            query = {**(params or {}), "next_page_token": token}
+            query = {**first, "next_page_token": token}
             self.progress.total += 1
         self.endpoints[name].items += len(items)
         if file:

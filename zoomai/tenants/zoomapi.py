@@ -15,7 +15,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -169,12 +169,11 @@ class ResponseCache:
         except (OSError, ValueError):
             return None
 
-    def save(self, path: str, params: Mapping[str, Any], body: dict[str, Any]) -> None:
-        target = self.folder / self._name(path, params)
+    def save(self, path: str, params: Mapping[str, Any], content: bytes) -> None:
+        """The response body as received (a file cut short by an interruption is not valid JSON,
+        so `load` misses it and the request is made again)."""
         self.folder.mkdir(mode=0o700, exist_ok=True)
-        tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(body), encoding="utf-8")
-        os.replace(tmp, target)
+        (self.folder / self._name(path, params)).write_bytes(content)
 
 
 class ZoomClient:
@@ -310,7 +309,7 @@ class ZoomClient:
 
     # --- GET -------------------------------------------------------------------------------
 
-    def _get_once(self, endpoint: str, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _get_once(self, endpoint: str, path: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
         token = self._bearer()
         response = self._send(
             endpoint, "GET", self.api_base + path, params=params, headers={"Authorization": f"Bearer {token}"}
@@ -322,7 +321,7 @@ class ZoomClient:
             raise Unauthorized(endpoint, 401, _detail(response))
         if response.status_code != 200:
             raise ApiError(endpoint, response.status_code, _detail(response))
-        return self._json(endpoint, response)
+        return self._json(endpoint, response), response.content
 
     def get(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET `path` (relative to the API base) as a JSON object, retried as described above.
@@ -333,20 +332,7 @@ class ZoomClient:
             return saved
         for attempt in self._retrying():
             with attempt:
-                body = self._get_once(endpoint, path, params)
+                body, content = self._get_once(endpoint, path, params)
         if self._cache is not None:
-            self._cache.save(path, params, body)
+            self._cache.save(path, params, content)
         return body
-
-    def pages(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
-        """Every page of a list endpoint, following next_page_token."""
-        token = ""
-        while True:
-            query = {**(params or {}), "page_size": PAGE_SIZE} | ({"next_page_token": token} if token else {})
-            page = self.get(endpoint, path, query)
-            yield page
-            token = page.get("next_page_token") or ""
-            if not isinstance(token, str):
-                raise ApiError(endpoint, 200, "next_page_token: expected text")
-            if not token:
-                return
