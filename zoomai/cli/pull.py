@@ -12,6 +12,7 @@ from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.importer import import_settings
 from zoomai.tenants.importer import summary_text as import_summary
+from zoomai.tenants.pseudonymise import load_key
 from zoomai.tenants.pull import PullOptions, pull_snapshot, summary_text
 from zoomai.tenants.tables import region_arg
 from zoomai.tenants.zoomapi import DEFAULT_API_BASE, ENV_NAMES, load_credentials
@@ -39,16 +40,33 @@ def _seconds(text: str) -> float:
     return value
 
 
+def add_pseudonymise_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pseudonymise",
+        metavar="KEY_FILE",
+        type=Path,
+        help="replace e-mail addresses by stable keyed pseudonyms; KEY_FILE (chmod 600, at least "
+        "16 characters) is the key and stays with you",
+    )
+
+
+def pseudonym_key(args: argparse.Namespace) -> bytes | None:
+    return load_key(args.pseudonymise) if args.pseudonymise is not None else None
+
+
 def cmd_pull(args: argparse.Namespace) -> int:
     if args.import_to is not None and args.region is None:
         raise ZoomaiError("--import needs --region (the account's hosting region, e.g. US or DE)")
+    if args.pseudonymise is not None and args.import_to is None:
+        raise ZoomaiError("--pseudonymise applies to --import (the snapshot keeps Zoom's answers as given)")
+    key = pseudonym_key(args)
     credentials = load_credentials(args.credentials)
     options = PullOptions(args.api_base, args.token_url, args.concurrency, args.timeout, args.retries)
     result = pull_snapshot(credentials, args.out, options, resume=args.resume)
     print(summary_text(result))
     if args.import_to is not None:
         _, report = import_settings(
-            result.snapshot, args.import_to, region=args.region, tenant_id=args.tenant_id
+            result.snapshot, args.import_to, key, region=args.region, tenant_id=args.tenant_id
         )
         print(import_summary(report, args.import_to))
     return 0
@@ -78,6 +96,7 @@ def _register_pull(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--import", dest="import_to", type=Path, metavar="TENANT_DIR", help="also import it there")
     p.add_argument("--region", type=region_arg, help="hosting region code, needed with --import")
     p.add_argument("--tenant-id", help="tenant id for --import (default: the snapshot folder's name)")
+    add_pseudonymise_arg(p)
     p.set_defaults(func=cmd_pull)
 
 

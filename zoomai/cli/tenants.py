@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS, write_table
 from zoomai.tenants.effective import effective_settings
@@ -98,6 +99,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         zdr=args.zdr,
         name=args.name,
         vertical=args.vertical,
+        pseudonym_key=pseudonym_key(args),
     )
     print(summary_text(report, args.out))
     return 0
@@ -120,6 +122,7 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--zdr", action="store_true", help="Zero Data Retention is enabled (set by Zoom support)")
     p.add_argument("--name", help="display name (default: the tenant id)")
     p.add_argument("--vertical", default="unknown", help="industry, e.g. healthcare")
+    add_pseudonymise_arg(p)
     p.set_defaults(func=cmd_import)
 
 

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.facts.registry import LEVELS, SETTINGS, SPECS, UNIT_DAYS, format_value
+from zoomai.tenants.pseudonymise import pseudonymise
 from zoomai.tenants.tables import _ID, Tenant, build, save_tenant
 
 REPORT_FILE = "import_report.json"
@@ -710,11 +711,16 @@ def _check_out(out: Path) -> None:
         raise ZoomaiError(f"{out}: exists and is not a tenant folder; refusing to replace it")
 
 
-def import_settings(src: Path | str, out: Path | str, **options: Any) -> tuple[Tenant, dict]:
-    """Import `src` (see read_export) and save the tenant folder `out` with import_report.json."""
+def import_settings(
+    src: Path | str, out: Path | str, pseudonym_key: bytes | None = None, **options: Any
+) -> tuple[Tenant, dict]:
+    """Import `src` (see read_export) and save the tenant folder `out` with import_report.json;
+    with `pseudonym_key`, e-mail addresses are replaced by keyed pseudonyms (see pseudonymise)."""
     out = Path(out)
     _check_out(out)
     tenant, report = read_export(src, **options)
+    if pseudonym_key is not None:
+        tenant = pseudonymise(tenant, pseudonym_key)
     save_tenant(tenant, out, extra_files={REPORT_FILE: json.dumps(report, indent=2) + "\n"})
     return tenant, report
 

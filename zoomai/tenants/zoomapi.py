@@ -53,18 +53,24 @@ def _from_mapping(values: Mapping[str, str], where: str) -> Credentials:
     return Credentials(*(values[n] for n in ENV_NAMES))
 
 
+def read_private(path: Path, what: str) -> str:
+    """A secret file's text; refused if group or others may read or write it."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ZoomaiError(f"{path}: cannot read {what} ({getattr(exc, 'strerror', None) or exc})") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ZoomaiError(f"{path}: {what} is open to group or others; run chmod 600 {path}")
+    return text
+
+
 def load_credentials(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Credentials:
     """Credentials from a file of NAME=VALUE lines (refused if group or others may read or write
     it) or, without a file, from the environment variables ENV_NAMES."""
     if path is None:
         return _from_mapping(os.environ if environ is None else environ, "environment")
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ZoomaiError(f"{path}: cannot read credentials file ({exc.strerror})") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ZoomaiError(f"{path}: credentials file is open to group or others; run chmod 600 {path}")
+    text = read_private(path, "credentials file")
     values: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
