@@ -59,3 +59,8 @@ def test_phone_site_settings_sample_is_listed_as_giving_nothing(tmp_path: Path) 
     assert "phone/sites/s1.json" in report["files_read"]
     assert report["files_without_settings"] == ["phone/sites/s1.json"]
     assert "read, but no settings taken from: phone/sites/s1.json" in out
+
+
+def test_region_is_required_never_silently_us(tmp_path: Path) -> None:
+    code, _, err = run_cli("import-settings", _export(tmp_path / "x", {}), "--out", tmp_path / "out")
+    assert code == 2 and "--region" in err and not (tmp_path / "out").exists()

@@ -115,7 +115,12 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", metavar="DIR", type=Path, help="folder of saved API responses")
     p.add_argument("--out", metavar="OUTDIR", type=Path, required=True, help="tenant folder to write")
     p.add_argument("--tenant-id", help="tenant id (default: DIR's folder name)")
-    p.add_argument("--region", type=region_arg, default="US", help="hosting region code (default US)")
+    p.add_argument(
+        "--region",
+        type=region_arg,
+        required=True,
+        help="hosting region code, e.g. US or DE (required: Zoom's API does not give it)",
+    )
     p.add_argument(
         "--zmo", action="store_true", help="Zoom-hosted Models Only is enabled (set by Zoom support)"
     )
