@@ -4,7 +4,8 @@ The snapshot is a folder in the layout `import-settings` reads (see zoomai.tenan
 plus `usage/` (meeting history and summaries, the observed-usage evidence) and `manifest.json`
 (endpoints, requests, pages, counts, API base, tool version; nothing secret, nothing timed, so
 two pulls of an unchanged account give identical files). `option=` variants of a settings
-endpoint are merged into its file: fields the default answer lacks are added.
+endpoint are merged into its file: fields the default answer lacks are added. Files are compact
+JSON (one line), written as answers arrive; the manifest is indented.
 
 Responses are kept in `SNAPSHOTS_DIR/.partial/` as they arrive; the finished folder is renamed
 to `SNAPSHOTS_DIR/<UTC timestamp>/` in one step, so a snapshot is complete or absent. After an
@@ -17,6 +18,7 @@ import json
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -68,7 +70,7 @@ class Endpoint:
     def record(self) -> Json:
         status = "ok" if not self.failures else "skipped"
         out = {"endpoint": self.name, "required": self.required, "status": status, "requests": self.requests}
-        return out | {"items": self.items} | ({"errors": self.failures} if self.failures else {})
+        return out | {"items": self.items} | ({"errors": sorted(self.failures)} if self.failures else {})
 
 
 @dataclass
@@ -121,7 +123,8 @@ Task = tuple[str, bool, Callable[[], object]]
 
 
 class Puller:
-    """Fetches every endpoint into `files` (relative path -> JSON) and `endpoints` records."""
+    """Fetches every endpoint, writing each snapshot file into `staging` as it comes (`files`:
+    their relative paths), and counts requests and items per endpoint (thread-safe)."""
 
     def __init__(self, client: ZoomClient, staging: Path, concurrency: int, progress: tqdm, today: date):
         self.client, self.staging, self.concurrency, self.progress = client, staging, concurrency, progress
@@ -130,13 +133,19 @@ class Puller:
         self.notes: list[str] = []
         self.found: dict[str, list[Json]] = {"users": [], "groups": [], "sites": []}
         self.window = {"from": (today - timedelta(days=USAGE_DAYS)).isoformat(), "to": today.isoformat()}
+        self._lock = threading.Lock()
+
+    def count(self, name: str, requests: int = 0, items: int = 0) -> None:
+        with self._lock:
+            self.endpoints[name].requests += requests
+            self.endpoints[name].items += items
 
     def _endpoint(self, name: str, required: bool) -> Endpoint:
         return self.endpoints.setdefault(name, Endpoint(name, required))
 
     def get(self, name: str, path: str, params: Json | None = None) -> Json:
         """One GET, counted for `name`; messages name the option queried, if any."""
-        self.endpoints[name].requests += 1
+        self.count(name, requests=1)
         label = name + (f"?option={params['option']}" if params and "option" in params else "")
         try:
             return self.client.get(label, path, params)
@@ -179,7 +188,7 @@ class Puller:
                 break
             query = {**first, "next_page_token": token}
             self.progress.total += 1
-        self.endpoints[name].items += len(items)
+        self.count(name, items=len(items))
         if file:
             self.save(file, {key: items})
         if name in (USERS, GROUPS, SITES):
@@ -190,7 +199,7 @@ class Puller:
         base = self.get(name, path)
         variants = {o: self.get(name, path, {"option": o}) for o in options}
         self.save(file, merge_options(name, base, variants, self.notes))
-        self.endpoints[name].items += 1
+        self.count(name, items=1)
 
     # --- what to fetch -------------------------------------------------------------------------
 
