@@ -125,6 +125,16 @@ def test_required_endpoint_failing_leaves_no_snapshot_and_resume_finishes(tmp_pa
     assert not (tmp_path / PARTIAL).exists()
 
 
+def test_token_is_renewed_before_it_expires(tmp_path: Path) -> None:
+    # Tokens live 1 s; the 53 API requests of 0.1 s each, 4 at a time, take at least 1.3 s (a
+    # request sent just before expiry may still meet a 401 and be repeated with a new token).
+    with FakeZoom(faults=Faults(token_ttl=1), latency=0.1) as fake:
+        code, _, err = run_cli("pull", "--out", tmp_path, "--api-base", fake.api_base)
+        tokens, served = len(fake.state.tokens), fake.state.api_requests
+    assert code == 0, err
+    assert served >= 53 and tokens >= 2
+
+
 def test_credentials_file_open_to_others_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     creds = tmp_path / "zoom.env"
     creds.write_text(f"ZOOM_ACCOUNT_ID={ACCOUNT_ID}\nZOOM_CLIENT_ID={CLIENT_ID}\nZOOM_CLIENT_SECRET=wrong\n")

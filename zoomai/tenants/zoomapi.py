@@ -302,11 +302,10 @@ class ZoomClient:
         self._expires = time.monotonic() + float(expires_in)
         self._margin = min(TOKEN_MARGIN, float(expires_in) / 10)
 
-    def _bearer(self, refused: str | None = None) -> str:
-        """The current token; a new one if there is none, it expires soon, or `refused` is it."""
+    def _bearer(self) -> str:
+        """The current token; a new one if there is none (a 401 dropped it) or it expires soon."""
         with self._token_lock:
-            stale = time.monotonic() >= self._expires - self._margin
-            if self._token is None or self._token == refused or stale:
+            if self._token is None or time.monotonic() >= self._expires - self._margin:
                 for attempt in self._retrying():
                     with attempt:
                         self._fetch_token()
