@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,6 +127,27 @@ def test_required_endpoint_failing_leaves_no_snapshot_and_resume_finishes(tmp_pa
     assert served == 1 + 2 * 6 + USERS + 1
     assert len(list(_snapshot(tmp_path).joinpath("users").iterdir())) == USERS
     assert not (tmp_path / PARTIAL).exists()
+
+
+def test_interrupted_pull_leaves_no_snapshot_and_resumes(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "from zoomai.cli import main; raise SystemExit(main())", "pull"]
+    with FakeZoom(latency=0.2) as fake:
+        pull = subprocess.Popen(
+            [*command, "--out", str(tmp_path), "--api-base", fake.api_base],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while fake.state.api_requests < 10 and time.monotonic() < deadline:  # mid-pull
+            time.sleep(0.05)
+        pull.send_signal(signal.SIGINT)
+        _, err = pull.communicate(timeout=60)
+        assert pull.returncode == 130, err
+        assert "interrupted; no snapshot written; continue with --resume" in err
+        assert [p.name for p in tmp_path.iterdir()] == [PARTIAL]
+        code, _, err = run_cli("pull", "--out", tmp_path, "--api-base", fake.api_base, "--resume")
+    assert code == 0, err
+    assert len(list(_snapshot(tmp_path).joinpath("users").iterdir())) == USERS
 
 
 def test_token_is_renewed_before_it_expires(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from zoomai.analysis.drift import drift, load_side, widens_exposure
@@ -18,6 +19,7 @@ from zoomai.tenants.tables import region_arg
 from zoomai.tenants.zoomapi import DEFAULT_API_BASE, ENV_NAMES, load_credentials
 
 EXIT_WIDENED = 1  # `zoomai diff`: for cron and CI alerts
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 
 def _positive(text: str) -> int:
@@ -62,7 +64,14 @@ def cmd_pull(args: argparse.Namespace) -> int:
     key = pseudonym_key(args)
     credentials = load_credentials(args.credentials)
     options = PullOptions(args.api_base, args.token_url, args.concurrency, args.timeout, args.retries)
-    result = pull_snapshot(credentials, args.out, options, resume=args.resume)
+    try:
+        result = pull_snapshot(credentials, args.out, options, resume=args.resume)
+    except KeyboardInterrupt:
+        print(
+            f"zoomai: interrupted; no snapshot written; continue with --resume --out {args.out}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     print(summary_text(result))
     if args.import_to is not None:
         _, report = import_settings(
