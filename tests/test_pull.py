@@ -7,13 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
 from zoomai.fakezoom import ACCOUNT_ID, API_PREFIX, CLIENT_ID, CLIENT_SECRET, FakeTenant, FakeZoom, Faults
-from zoomai.tenants.pull import PARTIAL
+from zoomai.tenants.pull import PARTIAL, usage_windows
 
 HISTORY = "usage/history_meetings.json"
 # 25 users in pages of 10: 3 pages; every third user has no group, a third each in Sales/Support.
@@ -210,3 +211,26 @@ def test_fake_pages_users_and_splits_options() -> None:
     assert set(tenant.respond("/accounts/me/settings", {"option": "meeting_security"})) == {
         "meeting_security"
     }
+
+
+def test_usage_windows_cover_the_period_in_steps_of_30_days() -> None:
+    assert usage_windows(date(2026, 1, 1), date(2026, 1, 1)) == [{"from": "2026-01-01", "to": "2026-01-01"}]
+    assert usage_windows(date(2026, 1, 1), date(2026, 3, 12)) == [
+        {"from": "2026-01-01", "to": "2026-01-31"},
+        {"from": "2026-02-01", "to": "2026-03-03"},
+        {"from": "2026-03-04", "to": "2026-03-12"},
+    ]
+
+
+def test_usage_since_asks_each_window(tmp_path: Path) -> None:
+    since = datetime.now(UTC).date() - timedelta(days=70)  # 3 windows of at most 30 days
+    with FakeZoom() as fake:
+        code, _, err = run_cli("pull", "--out", tmp_path, "--api-base", fake.api_base, "--usage-since", since)
+    assert code == 0, err
+    manifest = json.loads((_snapshot(tmp_path) / "manifest.json").read_text())
+    by_name = {e["endpoint"]: e for e in manifest["endpoints"]}
+    assert by_name["GET /meetings/meeting_summaries"]["requests"] == 3
+    assert by_name["GET /report/history_meetings"]["requests"] == 3 * 2  # 12 meetings: 2 pages of 10
+    assert manifest["usage_window"]["from"] == since.isoformat()
+    code, _, err = run_cli("pull", "--out", tmp_path / "x", "--usage-since", "2999-01-01")
+    assert code == 2 and "after today" in err and not (tmp_path / "x").exists()

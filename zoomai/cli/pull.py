@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from zoomai.analysis.drift import drift, load_side, widens_exposure
@@ -30,6 +31,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _seconds(text: str) -> float:
@@ -63,7 +71,14 @@ def cmd_pull(args: argparse.Namespace) -> int:
         raise ZoomaiError("--pseudonymise applies to --import (the snapshot keeps Zoom's answers as given)")
     key = pseudonym_key(args)
     credentials = load_credentials(args.credentials)
-    options = PullOptions(args.api_base, args.token_url, args.concurrency, args.timeout, args.retries)
+    options = PullOptions(
+        args.api_base,
+        args.token_url,
+        args.concurrency,
+        args.timeout,
+        args.retries,
+        usage_since=args.usage_since,
+    )
     try:
         result = pull_snapshot(credentials, args.out, options, resume=args.resume)
     except KeyboardInterrupt:
@@ -102,6 +117,12 @@ def _register_pull(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (default 30)")
     p.add_argument("--retries", type=_positive, default=6, help="tries per request (default 6)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted pull in OUT")
+    p.add_argument(
+        "--usage-since",
+        type=_date,
+        metavar="DATE",
+        help="first day of usage evidence, YYYY-MM-DD (default: 30 days ago; asked 30 days at a time)",
+    )
     p.add_argument("--import", dest="import_to", type=Path, metavar="TENANT_DIR", help="also import it there")
     p.add_argument("--region", type=region_arg, help="hosting region code, needed with --import")
     p.add_argument("--tenant-id", help="tenant id for --import (default: the snapshot folder's name)")

@@ -55,6 +55,14 @@ class PullOptions:
     timeout: float = 30.0
     retries: int = 6
     backoff: float = 0.5
+    usage_since: date | None = None  # default: USAGE_DAYS before today
+
+    def __post_init__(self) -> None:
+        today = datetime.now(UTC).date()
+        if self.usage_since is not None and self.usage_since > today:
+            raise ZoomaiError(
+                f"--usage-since {self.usage_since.isoformat()}: after today ({today.isoformat()})"
+            )
 
 
 @dataclass
@@ -113,6 +121,17 @@ def merge_options(endpoint: str, base: Json, variants: dict[str, Json], notes: l
     return merged
 
 
+def usage_windows(since: date, until: date) -> list[Json]:
+    """from/to query windows covering since..until, each at most USAGE_DAYS days long."""
+    windows, start = [], since
+    while True:
+        end = min(start + timedelta(days=USAGE_DAYS), until)
+        windows.append({"from": start.isoformat(), "to": end.isoformat()})
+        if end >= until:
+            return windows
+        start = end + timedelta(days=1)
+
+
 ACCOUNT_SETTINGS = "GET /accounts/{accountId}/settings"
 ACCOUNT_LOCKS = "GET /accounts/{accountId}/lock_settings"
 USERS, GROUPS = "GET /users", "GET /groups"
@@ -126,13 +145,23 @@ class Puller:
     """Fetches every endpoint, writing each snapshot file into `staging` as it comes (`files`:
     their relative paths), and counts requests and items per endpoint (thread-safe)."""
 
-    def __init__(self, client: ZoomClient, staging: Path, concurrency: int, progress: tqdm, today: date):
+    def __init__(
+        self,
+        client: ZoomClient,
+        staging: Path,
+        concurrency: int,
+        progress: tqdm,
+        today: date,
+        since: date | None = None,
+    ):
         self.client, self.staging, self.concurrency, self.progress = client, staging, concurrency, progress
         self.files: set[str] = set()
         self.endpoints: dict[str, Endpoint] = {}
         self.notes: list[str] = []
         self.found: dict[str, list[Json]] = {"users": [], "groups": [], "sites": []}
-        self.window = {"from": (today - timedelta(days=USAGE_DAYS)).isoformat(), "to": today.isoformat()}
+        self.since = since or today - timedelta(days=USAGE_DAYS)
+        self.window = {"from": self.since.isoformat(), "to": today.isoformat()}
+        self.windows = usage_windows(self.since, today)
         self._lock = threading.Lock()
 
     def count(self, name: str, requests: int = 0, items: int = 0) -> None:
@@ -168,10 +197,8 @@ class Puller:
 
     # --- kinds of request ----------------------------------------------------------------------
 
-    def listing(
-        self, name: str, path: str, key: str, file: str | None = None, params: Json | None = None
-    ) -> None:
-        """All pages of a list endpoint: items kept in `found[key]` or saved as {key: [...]}."""
+    def items(self, name: str, path: str, key: str, params: Json | None = None) -> list[Json]:
+        """All items of a list endpoint, page by page (next_page_token)."""
         items: list[Json] = []
         first = {**(params or {}), "page_size": PAGE_SIZE}
         query = first
@@ -189,10 +216,23 @@ class Puller:
             query = {**first, "next_page_token": token}
             self.progress.total += 1
         self.count(name, items=len(items))
+        return items
+
+    def listing(
+        self, name: str, path: str, key: str, file: str | None = None, params: Json | None = None
+    ) -> None:
+        """A list endpoint: items kept in `found[key]` (users, groups, sites) or saved as {key: [...]}."""
+        items = self.items(name, path, key, params)
         if file:
             self.save(file, {key: items})
         if name in (USERS, GROUPS, SITES):
             self.found[key] = items
+
+    def usage(self, name: str, path: str, key: str, file: str) -> None:
+        """A usage list over the whole window, asked one window of at most USAGE_DAYS at a time."""
+        self.progress.total += len(self.windows) - 1
+        items = [x for window in self.windows for x in self.items(name, path, key, window)]
+        self.save(file, {key: items})
 
     def settings(self, name: str, path: str, file: str, options: Iterable[str] = ()) -> None:
         """A settings object, with the fields of its `option=` variants merged in."""
@@ -205,7 +245,6 @@ class Puller:
 
     def first_round(self) -> None:
         """Account settings and every list."""
-        window = dict(self.window)
         self.run(
             [
                 (
@@ -246,24 +285,22 @@ class Puller:
                     HISTORY,
                     False,
                     partial(
-                        self.listing,
+                        self.usage,
                         HISTORY,
                         "/report/history_meetings",
                         "history_meetings",
                         "usage/history_meetings.json",
-                        window,
                     ),
                 ),
                 (
                     SUMMARIES,
                     False,
                     partial(
-                        self.listing,
+                        self.usage,
                         SUMMARIES,
                         "/meetings/meeting_summaries",
                         "summaries",
                         "usage/meeting_summaries.json",
-                        window,
                     ),
                 ),
             ],
@@ -380,7 +417,8 @@ def pull_snapshot(
     with client, tqdm(total=0, unit="req", desc="zoomai pull", file=sys.stderr, disable=None) as bar:
         _prepare_partial(partial, resume)
         shutil.rmtree(staging, ignore_errors=True)  # rewritten from the saved answers
-        puller = Puller(client, staging, options.concurrency, bar, datetime.now(UTC).date())
+        today = datetime.now(UTC).date()
+        puller = Puller(client, staging, options.concurrency, bar, today, options.usage_since)
         try:
             puller.first_round()
             puller.second_round()
