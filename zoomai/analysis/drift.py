@@ -56,20 +56,33 @@ def _scoped(tenant: Tenant) -> pd.DataFrame:
 
 def setting_changes(old: Tenant, new: Tenant) -> list[dict[str, object]]:
     """Values added, removed or changed, and locks added or removed, per level and scope."""
-    both = pd.merge(
-        _scoped(old), _scoped(new), how="outer", left_index=True, right_index=True, suffixes=("_old", "_new")
+    both = (
+        pd.merge(
+            _scoped(old),
+            _scoped(new),
+            how="outer",
+            left_index=True,
+            right_index=True,
+            suffixes=("_old", "_new"),
+        )
+        .sort_index()
+        .reset_index()
     )
+    before, after = (both[f"value_{side}"].astype("string") for side in ("old", "new"))
+    locked_before, locked_after = (
+        both[f"locked_{side}"].fillna(False).astype(bool) for side in ("old", "new")
+    )
+    value_changed = before.fillna("\0").ne(after.fillna("\0"))
+    lock_changed = locked_before.ne(locked_after)
     rows = []
-    for (level, scope, key), r in both.sort_index().iterrows():
-        before, after = r["value_old"], r["value_new"]
-        before, after = (None if pd.isna(v) else str(v) for v in (before, after))
-        where = {"level": level, "scope_id": scope, "item": key}
-        if before != after:
-            change = "added" if before is None else "removed" if after is None else "changed"
-            rows.append(_row("setting", change, **where, old=before or "", new=after or ""))
-        locked_before, locked_after = bool(r["locked_old"] is True), bool(r["locked_new"] is True)
-        if locked_before != locked_after:
-            rows.append(_row("lock", "lock added" if locked_after else "lock removed", **where))
+    for i in both.index[value_changed | lock_changed]:
+        where = {"level": both.at[i, "level"], "scope_id": both.at[i, "scope_id"], "item": both.at[i, "key"]}
+        was, now = (None if pd.isna(v) else str(v) for v in (before[i], after[i]))
+        if value_changed[i]:
+            change = "added" if was is None else "removed" if now is None else "changed"
+            rows.append(_row("setting", change, **where, old=was or "", new=now or ""))
+        if lock_changed[i]:
+            rows.append(_row("lock", "lock added" if locked_after[i] else "lock removed", **where))
     return rows
 
 
