@@ -146,9 +146,14 @@ def test_interrupted_pull_leaves_no_snapshot_and_resumes(tmp_path: Path) -> None
         assert pull.returncode == 130, err
         assert "interrupted; no snapshot written; continue with --resume" in err
         assert [p.name for p in tmp_path.iterdir()] == [PARTIAL]
+        before = fake.state.api_requests
         code, _, err = run_cli("pull", "--out", tmp_path, "--api-base", fake.api_base, "--resume")
+        resumed = fake.state.api_requests - before
+        assert run_cli("pull", "--out", tmp_path / "clean", "--api-base", fake.api_base)[0] == 0
     assert code == 0, err
-    assert len(list(_snapshot(tmp_path).joinpath("users").iterdir())) == USERS
+    assert resumed < 53  # files and pages kept from the interrupted pull were not asked again
+    snapshot = [p for p in tmp_path.iterdir() if p.name not in (PARTIAL, "clean")]
+    assert _files(snapshot[0]) == _files(_snapshot(tmp_path / "clean"))  # as if never interrupted
 
 
 def test_token_is_renewed_before_it_expires(tmp_path: Path) -> None:

@@ -7,14 +7,16 @@ two pulls of an unchanged account give identical files). `option=` variants of a
 endpoint are merged into its file: fields the default answer lacks are added. Files are compact
 JSON (one line), written as answers arrive; the manifest is indented.
 
-Responses are kept in `SNAPSHOTS_DIR/.partial/` as they arrive; the finished folder is renamed
-to `SNAPSHOTS_DIR/<UTC timestamp>/` in one step, so a snapshot is complete or absent. After an
-interruption (or a failed required endpoint) `--resume` reuses the saved responses.
+Files are written into `SNAPSHOTS_DIR/.partial/snapshot/` as answers arrive (list pages are also
+kept in `.partial/responses/`); the finished folder is renamed to `SNAPSHOTS_DIR/<UTC timestamp>/`
+in one step, so a snapshot is complete or absent. After an interruption (or a failed required
+endpoint) `--resume` keeps the settings files already written and reuses the saved pages.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -172,12 +174,12 @@ class Puller:
     def _endpoint(self, name: str, required: bool) -> Endpoint:
         return self.endpoints.setdefault(name, Endpoint(name, required))
 
-    def get(self, name: str, path: str, params: Json | None = None) -> Json:
+    def get(self, name: str, path: str, params: Json | None = None, cached: bool = True) -> Json:
         """One GET, counted for `name`; messages name the option queried, if any."""
         self.count(name, requests=1)
         label = name + (f"?option={params['option']}" if params and "option" in params else "")
         try:
-            return self.client.get(label, path, params)
+            return self.client.get(label, path, params, cached=cached)
         finally:
             self.progress.update()
 
@@ -235,9 +237,18 @@ class Puller:
         self.save(file, {key: items})
 
     def settings(self, name: str, path: str, file: str, options: Iterable[str] = ()) -> None:
-        """A settings object, with the fields of its `option=` variants merged in."""
-        base = self.get(name, path)
-        variants = {o: self.get(name, path, {"option": o}) for o in options}
+        """A settings object, with the fields of its `option=` variants merged in. Its file is the
+        record that it was fetched: one left by an interrupted pull is kept (and its requests
+        counted, so the manifest does not depend on interruptions), and its answers are not put
+        in the response cache (10,000 users' settings would be written twice)."""
+        options = tuple(options)
+        if (self.staging / file).is_file():
+            self.count(name, requests=1 + len(options), items=1)
+            self.progress.update(1 + len(options))
+            self.files.add(file)
+            return
+        base = self.get(name, path, cached=False)
+        variants = {o: self.get(name, path, {"option": o}, cached=False) for o in options}
         self.save(file, merge_options(name, base, variants, self.notes))
         self.count(name, items=1)
 
@@ -370,9 +381,12 @@ class Puller:
 
 
 def _write_json(path: Path, data: Json) -> None:
-    """Compact JSON (the C encoder: indenting costs ~5 ms a file), one line and a newline."""
+    """Compact JSON (the C encoder: indenting costs ~5 ms a file), one line and a newline; written
+    beside and renamed, so a file present is complete (--resume relies on it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _prepare_partial(partial: Path, resume: bool) -> None:
@@ -416,7 +430,6 @@ def pull_snapshot(
     staging = partial / "snapshot"
     with client, tqdm(total=0, unit="req", desc="zoomai pull", file=sys.stderr, disable=None) as bar:
         _prepare_partial(partial, resume)
-        shutil.rmtree(staging, ignore_errors=True)  # rewritten from the saved answers
         today = datetime.now(UTC).date()
         puller = Puller(client, staging, options.concurrency, bar, today, options.usage_since)
         try:

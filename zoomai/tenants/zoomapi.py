@@ -328,16 +328,19 @@ class ZoomClient:
             raise ApiError(endpoint, response.status_code, _detail(response))
         return self._json(endpoint, response), response.content
 
-    def get(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def get(
+        self, endpoint: str, path: str, params: Mapping[str, Any] | None = None, cached: bool = True
+    ) -> dict[str, Any]:
         """GET `path` (relative to the API base) as a JSON object, retried as described above.
-        `endpoint` names it in messages, e.g. 'GET /users'. With a cache, a response saved
-        earlier (an interrupted pull) is used instead of asking again."""
+        `endpoint` names it in messages, e.g. 'GET /users'. With a cache (and `cached`), a
+        response saved earlier (an interrupted pull) is used instead of asking again."""
         params = params or {}
-        if self._cache is not None and (saved := self._cache.load(path, params)) is not None:
+        cache = self._cache if cached else None
+        if cache is not None and (saved := cache.load(path, params)) is not None:
             return saved
         for attempt in self._retrying():
             with attempt:
                 body, content = self._get_once(endpoint, path, params)
-        if self._cache is not None:
-            self._cache.save(path, params, content)
+        if cache is not None:
+            cache.save(path, params, content)
         return body
