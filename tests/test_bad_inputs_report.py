@@ -185,9 +185,7 @@ def configurations_bad_yaml(tmp):
     path = tmp / "c.yaml"
     path.write_text("configurations:\n  c:\n    zmo: yes please\n")
     return (
-        report(
-            tmp, None, "--notebooks", "tenant_chart", "--tenants", "eu_company_zmo", "--config", path
-        ),
+        report(tmp, None, "--notebooks", "tenant_chart", "--tenants", "eu_company_zmo", "--config", path),
         2,
         ["--config: c.yaml, line 3, field configurations.c.zmo:"],
     )

@@ -275,7 +275,7 @@ def test_empty_objects_everywhere(tmp_path: Path):
     rels = [*SAMPLES, "users.json", "phone/users.json"]
     root = minimal(tmp_path, dict.fromkeys(rels, {}))
     out = tmp_path / "out"
-    code, stdout, _ = run_cli("import-settings", root, "--out", out)
+    code, stdout, _ = run_cli("import-settings", root, "--region", "US", "--out", out)
     assert code == 0
     tenant = load_tenant(out)
     assert tenant.settings.empty
@@ -308,7 +308,7 @@ def test_unknown_enum_value_is_a_warning(tmp_path: Path):
         "in_meeting": {"meeting_summary_with_ai_companion": {"enable": True, "who_will_receive_summary": 7}}
     }
     root = minimal(tmp_path, {"users/u1/settings.json": user})
-    code, stdout, _ = run_cli("import-settings", root, "--out", tmp_path / "out")
+    code, stdout, _ = run_cli("import-settings", root, "--region", "US", "--out", tmp_path / "out")
     assert code == 0
     report = json.loads((tmp_path / "out" / REPORT_FILE).read_text())
     assert report["warnings"] == [
@@ -333,7 +333,8 @@ def test_unknown_phone_time_unit_is_a_warning(tmp_path: Path):
     }
     tenant, report = read_export(minimal(tmp_path, {"phone/sites/s9.json": site}))
     assert [w["path"] for w in report["warnings"]] == [
-        "policy.auto_delete_data_after_retention_duration.items[0].time_unit"
+        "policy.auto_delete_data_after_retention_duration.items[0].time_unit",
+        "(whole file)",  # users.json missing: no users
     ]
     assert tenant.settings.empty
 
@@ -359,7 +360,7 @@ def test_truncated_json_exits_2_and_writes_nothing(export: Path, tmp_path: Path)
     write(export, "account_settings.json", "".join(lines[:9]) + lines[9][:20])  # cut inside line 10
     out = tmp_path / "new" / "acme"
     before = _files_under(tmp_path)
-    code, stdout, stderr = run_cli("import-settings", export, "--out", out)
+    code, stdout, stderr = run_cli("import-settings", export, "--region", "US", "--out", out)
     assert code == 2 and stdout == ""
     assert "account_settings.json, line 10: not valid JSON" in stderr and "Traceback" not in stderr
     assert not out.exists() and not out.parent.exists()
@@ -369,7 +370,7 @@ def test_truncated_json_exits_2_and_writes_nothing(export: Path, tmp_path: Path)
 def test_truncated_nested_file_names_it(export: Path, tmp_path: Path):
     text = (FIXTURES / SAMPLES["groups/g1/lock_settings.json"]).read_text()
     write(export, "groups/g1/lock_settings.json", text[: len(text) // 2])
-    code, _, stderr = run_cli("import-settings", export, "--out", tmp_path / "out")
+    code, _, stderr = run_cli("import-settings", export, "--region", "US", "--out", tmp_path / "out")
     assert code == 2 and "lock_settings.json, line " in stderr and "groups" in stderr
     assert not (tmp_path / "out").exists()
 
@@ -378,7 +379,7 @@ def test_wrong_type_names_the_json_path(export: Path, tmp_path: Path):
     user = sample(SAMPLES["users/u1/settings.json"])
     user["in_meeting"]["meeting_summary_with_ai_companion"]["enable"] = "yes"
     write(export, "users/u1/settings.json", user)
-    code, _, stderr = run_cli("import-settings", export, "--out", tmp_path / "out")
+    code, _, stderr = run_cli("import-settings", export, "--region", "US", "--out", tmp_path / "out")
     assert code == 2
     assert stderr.strip().endswith(
         "settings.json, field in_meeting.meeting_summary_with_ai_companion.enable: "
@@ -482,12 +483,12 @@ def test_group_phone_policy_section(tmp_path: Path):
 
 def test_reimport_replaces_a_tenant_folder_but_not_other_folders(export: Path, tmp_path: Path):
     out = tmp_path / "out"
-    assert run_cli("import-settings", export, "--out", out)[0] == 0
-    assert run_cli("import-settings", export, "--out", out, "--tenant-id", "acme2")[0] == 0
+    assert run_cli("import-settings", export, "--region", "US", "--out", out)[0] == 0
+    assert run_cli("import-settings", export, "--region", "US", "--out", out, "--tenant-id", "acme2")[0] == 0
     assert load_tenant(out).tenant_id == "acme2"
     other = tmp_path / "docs"
     write(other, "keep.txt", "mine")
-    code, _, stderr = run_cli("import-settings", export, "--out", other)
+    code, _, stderr = run_cli("import-settings", export, "--region", "US", "--out", other)
     assert code == 2 and "refusing to replace" in stderr
     assert (other / "keep.txt").read_text() == "mine"
 
@@ -496,13 +497,17 @@ def test_tenant_id_from_folder_name(tmp_path: Path):
     root = minimal(tmp_path, {}, name="Acme Corp (EU)")
     assert sanitise_id(root.name) == "Acme_Corp__EU_"
     assert read_export(root)[0].tenant_id == "Acme_Corp__EU_"
-    code, _, stderr = run_cli("import-settings", root, "--out", tmp_path / "o", "--tenant-id", "bad id")
+    code, _, stderr = run_cli(
+        "import-settings", root, "--region", "US", "--out", tmp_path / "o", "--tenant-id", "bad id"
+    )
     assert code == 2 and "tenant id 'bad id'" in stderr
 
 
 def test_missing_account_settings(tmp_path: Path):
     (tmp_path / "empty").mkdir()
-    code, _, stderr = run_cli("import-settings", tmp_path / "empty", "--out", tmp_path / "o")
+    code, _, stderr = run_cli(
+        "import-settings", tmp_path / "empty", "--region", "US", "--out", tmp_path / "o"
+    )
     assert code == 2 and "missing account_settings.json" in stderr
     assert not (tmp_path / "o").exists()
 

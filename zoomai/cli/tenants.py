@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from zoomai.cli.conventions import add_format, epilog
+from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
@@ -114,6 +115,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         zdr=args.zdr,
         name=args.name,
         vertical=args.vertical,
+        pseudonym_key=pseudonym_key(args),
     )
     print(summary_text(report, args.out))
     return 0
@@ -134,13 +136,19 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
         "--out", metavar="FOLDER", type=Path, required=True, help="a folder: the tenant folder to write"
     )
     p.add_argument("--tenant-id", help="tenant id (default: DIR's folder name)")
-    p.add_argument("--region", type=region_arg, default="US", help="hosting region code (default US)")
+    p.add_argument(
+        "--region",
+        type=region_arg,
+        required=True,
+        help="hosting region code, e.g. US or DE (required: Zoom's API does not give it)",
+    )
     p.add_argument(
         "--zmo", action="store_true", help="Zoom-hosted Models Only is enabled (set by Zoom support)"
     )
     p.add_argument("--zdr", action="store_true", help="Zero Data Retention is enabled (set by Zoom support)")
     p.add_argument("--name", help="display name (default: the tenant id)")
     p.add_argument("--vertical", default="unknown", help="industry, e.g. healthcare")
+    add_pseudonymise_arg(p)
     p.set_defaults(func=cmd_import)
 
 

@@ -32,6 +32,7 @@ from zoomai.core.atomic import check_replaceable
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.core.yamlio import read_json
 from zoomai.facts.registry import LEVELS, SETTINGS, SPECS, UNIT_DAYS, format_value
+from zoomai.tenants.pseudonymise import pseudonymise
 from zoomai.tenants.tables import _ID, Tenant, build, is_tenant_folder, save_tenant
 
 REPORT_FILE = "import_report.json"
@@ -658,6 +659,25 @@ def _tables(imp: Importer, tenant_row: dict[str, Any]) -> Tenant:
     return build(tenants=[tenant_row], groups=groups, sites=sites, users=users, settings=settings)
 
 
+def _reach_warnings(imp: Importer, tenant: Tenant) -> list[dict[str, str]]:
+    """Without users.json, settings silently reach fewer people: say so."""
+    if (imp.src / "users.json").is_file():
+        return []
+    if tenant.users.empty:
+        message = "missing: no users, so no setting reaches anyone"
+    elif not tenant.groups.empty:
+        message = "missing: users have no group, so group settings reach nobody"
+    else:
+        return []
+    return [{"file": "users.json", "path": "(whole file)", "message": message}]
+
+
+def _files_without_settings(imp: Importer) -> list[str]:
+    """Settings files read with nothing taken from them (e.g. a Phone site *settings* response,
+    GET /phone/sites/{siteId}/settings/{settingType}, whose fields are not site policies)."""
+    return sorted(f.file for f in imp.files if not f.values and not f.locks)
+
+
 def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
     settings = tenant.settings
     account = next((f for f in imp.files if f.file == "account_settings.json"), None)
@@ -690,7 +710,10 @@ def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
             }
             for f in imp.files
         },
-        "warnings": imp.extra_warnings + [w for f in imp.files for w in f.warnings],
+        "warnings": imp.extra_warnings
+        + [w for f in imp.files for w in f.warnings]
+        + _reach_warnings(imp, tenant),
+        "files_without_settings": _files_without_settings(imp),
         "notes": notes,
     }
 
@@ -732,13 +755,25 @@ def read_export(
     return tenant, _report(imp, tenant)
 
 
-def import_settings(src: Path | str, out: Path | str, **options: Any) -> tuple[Tenant, dict]:
-    """Import `src` (see read_export) and save the tenant folder `out` with import_report.json."""
+def import_settings(
+    src: Path | str, out: Path | str, pseudonym_key: bytes | None = None, **options: Any
+) -> tuple[Tenant, dict]:
+    """Import `src` (see read_export) and save the tenant folder `out` with import_report.json;
+    with `pseudonym_key`, e-mail addresses are replaced by keyed pseudonyms (see pseudonymise)."""
     out = Path(out)
     check_replaceable(out, is_tenant_folder, folder=True, what="tenant folder")  # before any reading
     tenant, report = read_export(src, **options)
+    if pseudonym_key is not None:
+        tenant = pseudonymise(tenant, pseudonym_key)
     save_tenant(tenant, out, extra_files={REPORT_FILE: json.dumps(report, indent=2) + "\n"})
     return tenant, report
+
+
+def _empty_files_line(files: list[str], most: int = 5) -> list[str]:
+    if not files:
+        return []
+    more = f" and {len(files) - most} more" if len(files) > most else ""
+    return [f"  read, but no settings taken from: {', '.join(files[:most])}{more}"]
 
 
 def summary_text(report: dict[str, Any], out: Path | str) -> str:
@@ -747,6 +782,7 @@ def summary_text(report: dict[str, Any], out: Path | str) -> str:
     lines = [
         f"Imported tenant {report['tenant_id']} into {out}",
         f"  files read: {len(report['files_read'])} (not read: {len(report['files_not_read'])})",
+        *_empty_files_line(report["files_without_settings"]),
         "  settings rows: "
         + ", ".join(f"{lvl} {n}" for lvl, n in rows.items())
         + f" ({report['values']} values, {report['locks']} locked)",

@@ -1,0 +1,175 @@
+"""Drift between two snapshots (or tenant folders) of one account, and whether it widened exposure.
+
+Lists settings added, removed and changed per level and scope, locks added and removed, users
+and groups added and removed. Exposure is compared per user present in both, on the settings in
+force for them (`effective_settings` via `flow_settings`) and the tenant's ZMO/ZDR/region:
+a feature newly available (`availability`), a party newly receiving content (`flows_for`), and
+meeting summaries newly reaching people outside the organisation (a summary flow to an external
+recipient). Each exposure change names the people affected. Users added are listed, not counted
+as widening: what they may use is the same as for the users already there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from zoomai.analysis.exposure import flow_settings
+from zoomai.analysis.flows import SUMMARY_FEATURE, FlowOptions, availability, flows_for
+from zoomai.core.errors import ZoomaiError
+from zoomai.facts.registry import SPECS, parse_value
+from zoomai.tenants.importer import read_export
+from zoomai.tenants.tables import Tenant, load_tenant
+
+COLUMNS = ["section", "change", "level", "scope_id", "item", "old", "new", "people", "affected"]
+ACCOUNT_SCOPE = "account"  # account-level rows are compared whatever the tenant id
+EXTERNAL = "external_recipient"
+WIDENING = ("feature newly available", "party newly receiving content", "summaries newly shared outside")
+
+
+def load_side(path: Path | str, region: str | None = None) -> Tenant:
+    """A tenant folder (tenants.parquet) or a pulled snapshot (account_settings.json, imported in
+    memory; needs the hosting region, which Zoom's API does not give)."""
+    path = Path(path)
+    if (path / "tenants.parquet").is_file():
+        return load_tenant(path)
+    if (path / "account_settings.json").is_file():
+        if region is None:
+            raise ZoomaiError(f"{path}: a snapshot; give its hosting region with --region (e.g. US, DE)")
+        return read_export(path, tenant_id="snapshot", region=region)[0]
+    raise ZoomaiError(
+        f"{path}: neither a snapshot (account_settings.json) nor a tenant folder (tenants.parquet)"
+    )
+
+
+def _row(section: str, change: str, **fields: object) -> dict[str, object]:
+    return {c: fields.get(c, "") for c in COLUMNS} | {"section": section, "change": change}
+
+
+def _scoped(tenant: Tenant) -> pd.DataFrame:
+    s = tenant.settings.astype({"level": str})
+    s = s.assign(scope_id=s["scope_id"].where(s["level"] != "account", ACCOUNT_SCOPE))
+    return s.set_index(["level", "scope_id", "key"])[["value", "locked"]]
+
+
+def setting_changes(old: Tenant, new: Tenant) -> list[dict[str, object]]:
+    """Values added, removed or changed, and locks added or removed, per level and scope."""
+    both = (
+        pd.merge(
+            _scoped(old),
+            _scoped(new),
+            how="outer",
+            left_index=True,
+            right_index=True,
+            suffixes=("_old", "_new"),
+        )
+        .sort_index()
+        .reset_index()
+    )
+    before, after = (both[f"value_{side}"].astype("string") for side in ("old", "new"))
+    locked_before, locked_after = (
+        both[f"locked_{side}"].fillna(False).astype(bool) for side in ("old", "new")
+    )
+    value_changed = before.fillna("\0").ne(after.fillna("\0"))
+    lock_changed = locked_before.ne(locked_after)
+    rows = []
+    for i in both.index[value_changed | lock_changed]:
+        where = {"level": both.at[i, "level"], "scope_id": both.at[i, "scope_id"], "item": both.at[i, "key"]}
+        was, now = (None if pd.isna(v) else str(v) for v in (before[i], after[i]))
+        if value_changed[i]:
+            change = "added" if was is None else "removed" if now is None else "changed"
+            rows.append(_row("setting", change, **where, old=was or "", new=now or ""))
+        if lock_changed[i]:
+            rows.append(_row("lock", "lock added" if locked_after[i] else "lock removed", **where))
+    return rows
+
+
+def directory_changes(old: Tenant, new: Tenant) -> list[dict[str, object]]:
+    """Users and groups added or removed."""
+    rows = []
+    for section, table, id_col, label in (
+        ("user", "users", "user_id", "email"),
+        ("group", "groups", "group_id", "name"),
+    ):
+        a = getattr(old, table).set_index(id_col)[label]
+        b = getattr(new, table).set_index(id_col)[label]
+        for change, ids, names in (
+            ("added", b.index.difference(a.index), b),
+            ("removed", a.index.difference(b.index), a),
+        ):
+            rows += [_row(section, change, scope_id=i, item=_name(names[i], i)) for i in sorted(ids)]
+    return rows
+
+
+def _name(value: object, fallback: str) -> str:
+    return fallback if value is None or pd.isna(value) else str(value)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one user's settings in force allow."""
+
+    features: frozenset[str]
+    parties: frozenset[str]
+    shares_outside: bool
+
+
+def _options(info: pd.Series, keys: list[str], values: tuple) -> FlowOptions:
+    """FlowOptions of one user's settings in force (canonical texts, "" where unset)."""
+    typed = {k: parse_value(SPECS[k], v) for k, v in zip(keys, values, strict=True) if v}
+    region = str(info["hosting_region"])
+    return FlowOptions(bool(info["zmo_enabled"]), bool(info["zdr_enabled"]), region, typed)
+
+
+def _reach(options: FlowOptions) -> Reach:
+    avail = availability(options)
+    flows = flows_for(options)
+    summary = flows[(flows["feature_id"] == SUMMARY_FEATURE) & (flows["party_kind"] == EXTERNAL)]
+    return Reach(
+        frozenset(avail.loc[avail["available"], "feature_id"]), frozenset(flows["party"]), not summary.empty
+    )
+
+
+def user_reach(tenant: Tenant) -> dict[str, Reach]:
+    """Each user's available features, receiving parties and external summary sharing."""
+    wide = flow_settings(tenant)
+    keys = list(wide.columns)
+    by_values: dict[tuple, Reach] = {}
+    out = {}
+    for user_id, values in zip(wide.index, wide.itertuples(index=False, name=None), strict=True):
+        if values not in by_values:
+            by_values[values] = _reach(_options(tenant.info, keys, values))
+        out[str(user_id)] = by_values[values]
+    return out
+
+
+def exposure_changes(old: Tenant, new: Tenant) -> list[dict[str, object]]:
+    """What newly reaches whom, for the users in both: one row per feature, party or sharing."""
+    before, after = user_reach(old), user_reach(new)
+    emails = new.users.set_index("user_id")["email"]
+    gained: dict[tuple[str, str], list[str]] = {}
+    for uid in sorted(before.keys() & after.keys()):
+        a, b = before[uid], after[uid]
+        who = _name(emails.get(uid), uid)
+        for feature in b.features - a.features:
+            gained.setdefault((WIDENING[0], feature), []).append(who)
+        for party in b.parties - a.parties:
+            gained.setdefault((WIDENING[1], party), []).append(who)
+        if b.shares_outside and not a.shares_outside:
+            gained.setdefault((WIDENING[2], SUMMARY_FEATURE), []).append(who)
+    return [
+        _row("exposure", change, item=item, people=len(people), affected="; ".join(people))
+        for (change, item), people in sorted(gained.items())
+    ]
+
+
+def drift(old: Tenant, new: Tenant) -> pd.DataFrame:
+    """All changes from `old` to `new`, one row each (COLUMNS); exposure rows widen exposure."""
+    rows = setting_changes(old, new) + directory_changes(old, new) + exposure_changes(old, new)
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"people": object})
+
+
+def widens_exposure(changes: pd.DataFrame) -> bool:
+    return bool((changes["section"] == "exposure").any())

@@ -1,0 +1,173 @@
+"""`zoomai pull` and `zoomai diff`: parsing and printing; the work is in zoomai.tenants.pull and
+zoomai.analysis.drift."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from zoomai.analysis.drift import drift, load_side, widens_exposure
+from zoomai.core.errors import ZoomaiError
+from zoomai.core.output import write_table
+from zoomai.tenants.importer import import_settings
+from zoomai.tenants.importer import summary_text as import_summary
+from zoomai.tenants.pseudonymise import load_key
+from zoomai.tenants.pull import PullOptions, pull_snapshot, summary_text
+from zoomai.tenants.tables import region_arg
+from zoomai.tenants.zoomapi import DEFAULT_API_BASE, ENV_NAMES, load_credentials
+
+EXIT_WIDENED = 1  # `zoomai diff`: for cron and CI alerts
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def add_pseudonymise_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pseudonymise",
+        metavar="KEY_FILE",
+        type=Path,
+        help="replace e-mail addresses by stable keyed pseudonyms; KEY_FILE (chmod 600, at least "
+        "16 characters) is the key and stays with you",
+    )
+
+
+def pseudonym_key(args: argparse.Namespace) -> bytes | None:
+    return load_key(args.pseudonymise) if args.pseudonymise is not None else None
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    if args.import_to is not None and args.region is None:
+        raise ZoomaiError("--import needs --region (the account's hosting region, e.g. US or DE)")
+    if args.pseudonymise is not None and args.import_to is None:
+        raise ZoomaiError("--pseudonymise applies to --import (the snapshot keeps Zoom's answers as given)")
+    key = pseudonym_key(args)
+    credentials = load_credentials(args.credentials)
+    options = PullOptions(
+        args.api_base,
+        args.token_url,
+        args.concurrency,
+        args.timeout,
+        args.retries,
+        usage_since=args.usage_since,
+    )
+    try:
+        result = pull_snapshot(credentials, args.out, options, resume=args.resume)
+    except KeyboardInterrupt:
+        print(
+            f"zoomai: interrupted; no snapshot written; continue with --resume --out {args.out}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    print(summary_text(result))
+    if args.import_to is not None:
+        _, report = import_settings(
+            result.snapshot, args.import_to, key, region=args.region, tenant_id=args.tenant_id
+        )
+        print(import_summary(report, args.import_to))
+    return 0
+
+
+def _register_pull(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pull",
+        help="pull a tenant's settings from the Zoom REST API into a dated snapshot",
+        description="Read account, group and user settings with locks, users, groups, Phone sites and "
+        "users, and meeting usage from the Zoom REST API (Server-to-Server OAuth) into "
+        f"OUT/<UTC timestamp>/. Credentials: {', '.join(ENV_NAMES)} from the environment or --credentials.",
+    )
+    p.add_argument("--out", required=True, type=Path, help="snapshots folder (one subfolder per pull)")
+    p.add_argument(
+        "--credentials", type=Path, help="file of NAME=VALUE lines (chmod 600) instead of the environment"
+    )
+    p.add_argument("--api-base", default=DEFAULT_API_BASE, help=f"API base URL (default {DEFAULT_API_BASE})")
+    p.add_argument(
+        "--token-url",
+        help="OAuth token URL (default: Zoom's for Zoom's API, else /oauth/token on the API's host)",
+    )
+    p.add_argument("--concurrency", type=_positive, default=4, help="requests at once (default 4)")
+    p.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--retries", type=_positive, default=6, help="tries per request (default 6)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted pull in OUT")
+    p.add_argument(
+        "--usage-since",
+        type=_date,
+        metavar="DATE",
+        help="first day of usage evidence, YYYY-MM-DD (default: 30 days ago; asked 30 days at a time)",
+    )
+    p.add_argument("--import", dest="import_to", type=Path, metavar="TENANT_DIR", help="also import it there")
+    p.add_argument("--region", type=region_arg, help="hosting region code, needed with --import")
+    p.add_argument("--tenant-id", help="tenant id for --import (default: the snapshot folder's name)")
+    add_pseudonymise_arg(p)
+    p.set_defaults(func=cmd_pull)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    changes = drift(load_side(args.old, args.region), load_side(args.new, args.region))
+    widens = widens_exposure(changes)
+    if args.format == "json":
+        print(json.dumps({"widens_exposure": widens, "changes": changes.to_dict("records")}, indent=2))
+    elif args.format == "csv":
+        write_table(changes, "csv")
+    else:
+        print(f"{len(changes)} changes; exposure {'WIDENED' if widens else 'not widened'}\n")
+        if len(changes):
+            shown = changes.assign(affected=changes["affected"].map(_shorten))
+            write_table(shown, "markdown")
+    return EXIT_WIDENED if widens else 0
+
+
+def _shorten(people: str, most: int = 10) -> str:
+    names = people.split("; ") if people else []
+    return "; ".join(names[:most]) + (f"; and {len(names) - most} more" if len(names) > most else "")
+
+
+def _register_diff(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "diff",
+        help="what changed between two snapshots or tenant folders, and whether it widened exposure",
+        description="List settings added, removed and changed per level and scope, locks added and "
+        "removed, users and groups added and removed, and the features, parties and external summary "
+        "sharing newly reaching users present in both. Exit 0: exposure not widened; 1: widened; "
+        "2: bad input.",
+    )
+    p.add_argument("old", metavar="OLD", type=Path, help="earlier snapshot or tenant folder")
+    p.add_argument("new", metavar="NEW", type=Path, help="later snapshot or tenant folder")
+    p.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    p.add_argument(
+        "--region", type=region_arg, help="hosting region of snapshots (tenant folders carry theirs)"
+    )
+    p.set_defaults(func=cmd_diff)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_pull(sub)
+    _register_diff(sub)
