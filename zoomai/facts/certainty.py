@@ -40,6 +40,7 @@ REQUIRED = (
 RULE_COLUMNS = [
     "rule",
     "certainty",
+    "source",
     "certainty_basis",
     "reading",
     "replaces",
@@ -77,9 +78,10 @@ class RulesFile(BaseModel):
 
 
 def load_flow_rules(path: Path | str | None = None) -> pd.DataFrame:
-    """One row per rule; columns RULE_COLUMNS. certainty_basis cites the source ('whitepaper
-    v5.0, <section>: <statement>'); reading is the written-down reading (inferred, assumed) or
-    empty. Documents are checked against data/policy.yaml."""
+    """One row per rule; columns RULE_COLUMNS. source cites the passage ('whitepaper v5.0,
+    <section>'), certainty_basis adds the statement ('<source>: <statement>'); reading is the
+    written-down reading (inferred, assumed) or empty. Documents are checked against
+    data/policy.yaml."""
     return _load(Path(path) if path else data_file("flow_rules.yaml")).copy()
 
 
@@ -116,6 +118,7 @@ def _load(path: Path) -> pd.DataFrame:
             {
                 "rule": name,
                 "certainty": rule.certainty,
+                "source": cite,
                 "certainty_basis": f"{cite}: {rule.statement}",
                 "reading": rule.reading or "",
                 "replaces": rule.replaces or "",
