@@ -338,7 +338,7 @@ def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> R
     at = {b: {**_total_figures(items, b), **people["totals"][b]} for b in BOUNDS}
     totals = {
         "tenant_id": sc.tenant_id,
-        **at[bound],
+        **{figure: at[bound][figure] for figure in FIGURES},
         "features_available": int((features["status"] != "lost").sum()),
         "features_in_use": int((features["uses"] > features["uses_lost"]).sum()),
         "uses": len(sc.tenant.usage),
