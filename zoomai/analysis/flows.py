@@ -257,7 +257,9 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
     zmo = options.zmo_effective(policy)
     locations = policy.locations.set_index("id")["resolves_to"]
     facts = policy.facts.set_index("id")
-    rules = load_flow_rules().set_index("rule")
+    table = load_flow_rules().set_index("rule")
+    rules = table.to_dict("index")
+    provider_rules = _provider_rules(table)
 
     def where(location_id: str, processing: str | None = None) -> str:
         if location_id == "processing_location" and processing:
@@ -275,7 +277,7 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
             party: str, kind: str, location: str, window: Window, rule: str, condition: str = "", base=base
         ):
             lo, hi, max_kind, basis, longer_if = window
-            cert = rules.loc[rule]
+            cert = rules[rule]
             row = {
                 **base,
                 "party": party,
@@ -302,7 +304,7 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
         if not zmo:
             for provider in split_list(item.model_providers):
                 fact = "provider_trust_safety_retention"
-                rule = _provider_rule(rules, item.feature_id, provider)
+                rule = provider_rules.get((item.feature_id, provider), "model_provider")
                 add(
                     provider,
                     "model_provider",
@@ -357,15 +359,18 @@ class Shaping:
         return "external_recipient" if fixed else "widest_setting"
 
 
-def _provider_rule(rules: pd.DataFrame, feature_id: str, provider: str) -> str:
-    """The rule of a model-provider flow: one that replaces model_provider for this feature and
-    provider (e.g. Anthropic on image features), else model_provider."""
-    special = rules[
-        (rules["replaces"] == "model_provider")
-        & rules["features"].map(lambda f: feature_id in f)
-        & rules["providers"].map(lambda p: provider in p)
-    ]
-    return str(special.index[0]) if len(special) else "model_provider"
+def _provider_rules(rules: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(feature_id, provider) -> the rule that replaces model_provider there (e.g. Anthropic on
+    image features); other model-provider flows follow model_provider."""
+    special = rules[rules["replaces"] == "model_provider"]
+    return {
+        (feature, provider): str(rule)
+        for rule, features, providers in zip(
+            special.index, special["features"], special["providers"], strict=True
+        )
+        for feature in features
+        for provider in providers
+    }
 
 
 def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -> None:

@@ -18,7 +18,6 @@ from zoomai.core.paths import data_file
 from zoomai.core.yamlio import line_of, load_model, read_yaml
 from zoomai.facts.policy import Certainty, Source, load_policy
 
-CERTAINTIES: tuple[str, ...] = Certainty.__args__
 # Counted in the lower bound of a figure; every certainty counts in the upper bound.
 LOWER_BOUND = ("stated",)
 # The rules zoomai.analysis.flows applies; each must be in the file.
