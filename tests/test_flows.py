@@ -243,3 +243,22 @@ def test_flow_rule_without_certainty_or_source_fails(tmp_path):
     missing.write_text("rules: {}\n")
     with pytest.raises(DataError, match="rule 'zoom' is required"):
         load_flow_rules(missing)
+
+
+def test_flow_rule_with_unknown_category_or_document_fails(tmp_path):
+    from zoomai.facts.certainty import load_flow_rules
+
+    path = tmp_path / "flow_rules.yaml"
+    text = (data_dir() / "flow_rules.yaml").read_text()
+    text = text.replace("data_category: user.contact.email", "data_category: user.contact.pigeon", 1)
+    text = text.replace(
+        'source: {document: whitepaper, section: "AI Companion Features > Events"}',
+        'source: {document: blog, section: "AI Companion Features > Events"}',
+        1,
+    )
+    path.write_text(text)
+    with pytest.raises(DataError) as info:
+        load_flow_rules(path)
+    message = str(info.value)
+    assert "rules.email_link.data_category: unknown data category 'user.contact.pigeon'" in message
+    assert "rules.public.source.document: unknown document 'blog'" in message

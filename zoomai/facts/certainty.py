@@ -17,6 +17,7 @@ from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import line_of, load_model, read_yaml
 from zoomai.facts.policy import Certainty, Source, load_policy
+from zoomai.facts.taxonomy import load_data_categories
 
 # Counted in the lower bound of a figure; every certainty counts in the upper bound.
 LOWER_BOUND = ("stated",)
@@ -90,6 +91,7 @@ def _load(path: Path) -> pd.DataFrame:
     _, lines = read_yaml(path)
     policy = load_policy()
     docs = policy.documents.set_index("id")
+    categories = set(load_data_categories()["fides_key"])
     problems = [
         Problem(
             line_of(lines, ("rules",)), "rules", f"rule {name!r} is required (zoomai.analysis.flows uses it)"
@@ -108,6 +110,14 @@ def _load(path: Path) -> pd.DataFrame:
                 )
             )
             continue
+        if rule.data_category and rule.data_category not in categories:
+            problems.append(
+                Problem(
+                    line_of(lines, ("rules", name, "data_category")),
+                    f"rules.{name}.data_category",
+                    f"unknown data category {rule.data_category!r}; expected a fideslang key or extension",
+                )
+            )
         if rule.replaces is not None and rule.replaces not in parsed.rules:
             problems.append(
                 Problem(line_of(lines, ("rules", name, "replaces")), f"rules.{name}.replaces", "unknown rule")
