@@ -163,6 +163,14 @@ def test_ai_off_loses_every_use(tenant):
     status = feature_status(tenant, "ai_off")
     summary = status.set_index("feature_id").loc["meetings.meeting_summary"]
     assert (summary["status"], summary["reason"], summary["uses_lost"]) == ("lost", "switched off", 2)
+    assert summary["certainty"] == "stated"
+    # under ZMO, Events smart compose (not ZMO eligible) is read as lost: an inferred reading
+    smart = feature_status(tenant, "zmo").set_index("feature_id").loc["events.smart_compose"]
+    assert (smart["status"], smart["certainty"]) == ("lost", "inferred")
+    assert (
+        feature_status(tenant, "default").set_index("feature_id").loc["events.smart_compose", "certainty"]
+        == ""
+    )
 
 
 def test_per_party_and_category(tenant):

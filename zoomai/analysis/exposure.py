@@ -114,6 +114,7 @@ FEATURE_COLUMNS = [
     "uses_lost",
     "status",
     "reason",
+    "certainty",
 ]
 
 
@@ -486,7 +487,9 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
     avail = avail.assign(size=size[avail["group"].to_numpy()])
     users_available = avail[avail["available"]].groupby("feature_id")["size"].sum()
-    reason = avail[~avail["available"]].groupby("feature_id")["reason"].agg(lambda r: r.mode().iloc[0])
+    lost = avail[~avail["available"]].groupby("feature_id")
+    reason = lost["reason"].agg(lambda r: r.mode().iloc[0])
+    certainty = lost["certainty"].agg(lambda r: r.mode().iloc[0])
     n_f = len(sc.features)
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
     off = avail[~avail["available"]]
@@ -504,6 +507,7 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
         [out["users_available"] == 0, out["users_available"] < out["users"]], ["lost", "partly"], "available"
     )
     out["reason"] = reason.reindex(sc.features).fillna("")
+    out["certainty"] = certainty.reindex(sc.features).fillna("")
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
 
@@ -549,7 +553,8 @@ def feature_status(
     tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Features available and lost per tenant; columns FEATURE_COLUMNS. status: available (to
-    every user), partly, or lost (to none); reason: why it is unavailable where it is."""
+    every user), partly, or lost (to none); reason: why it is unavailable where it is;
+    certainty: how certain that is (switched off: stated; not ZMO eligible: inferred)."""
     frames = [r.features for r in each_tenant(tenant, configuration, matrix)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FEATURE_COLUMNS)
 
