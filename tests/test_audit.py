@@ -248,3 +248,28 @@ def test_settings_overview(eff):
 
 def test_effective_settings_computed_when_not_given(tenant, eff):
     pd.testing.assert_frame_equal(audit.meeting_security(tenant), audit.meeting_security(tenant, eff))
+
+
+def test_phone_policy_ambiguity(tenant):
+    # Site Phone policies are "not applied to users that are members of one or more User Groups
+    # with activated Zoom Phone policies", and the group-controls note lists no Phone settings
+    # (whitepaper, Site level Settings; Group Controls): zoomai's inferred reading takes the
+    # account value, and the audit lists the users this reading concerns.
+    assert audit.phone_policy_ambiguity(tenant).empty  # no group has an activated Phone policy
+    groups = tenant.groups.assign(phone_policy_active=tenant.groups["group_id"] == "ga")
+    phone_group = type(tenant)(**{**vars(tenant), "groups": groups})
+    flagged = audit.phone_policy_ambiguity(phone_group)
+    # u1 (group ga, site s1): the site's call summary "true" is set aside, the default "false"
+    # (no account value) is in force; u2 is in ga but has no site: no Phone policy to set aside
+    assert flagged[["user_id", "site", "set_aside", "differs"]].values.tolist() == [
+        ["u1", "HQ", "phone.call_summary.enable=true", True]
+    ]
+    assert flagged.loc[0, "group"] == GROUP_A
+    eff = effective_settings(phone_group)
+    value = eff[(eff["user_id"] == "u1") & (eff["key"] == "phone.call_summary.enable")]["value"]
+    assert value.tolist() == ["false"]
+
+
+def test_phone_reading_is_recorded_as_inferred(policy):
+    fact = policy.fact("phone_group_policy_reading")
+    assert fact["certainty"] == "inferred" and "account value" in fact["reading"]

@@ -30,8 +30,12 @@ ZMO_FEATURES = {
 }
 
 
-def declarations(manifest: dict) -> dict[str, dict]:
-    return {d["name"]: d for d in manifest["system"][0]["privacy_declarations"]}
+def declarations(manifest: dict, use: str = "functional.service") -> dict[str, dict]:
+    """The declarations of one data use (providing the feature, by default), by name."""
+    return {d["name"]: d for d in manifest["system"][0]["privacy_declarations"] if d["data_use"] == use}
+
+
+RETENTION_USES = list(load_datamap_spec().retention_uses.values())
 
 
 def validate_manifest(manifest: dict) -> list[System]:
@@ -58,7 +62,7 @@ def test_every_preset_validates(config, region):
     known = set(load_data_categories()["fides_key"])
     for declaration in systems[0].privacy_declarations:
         assert set(declaration.data_categories) <= known
-        assert declaration.data_use == "functional.service"
+        assert declaration.data_use in {"functional.service", *(u.data_use for u in RETENTION_USES)}
         assert declaration.data_subjects and "employee" in declaration.data_subjects
 
 
@@ -110,10 +114,14 @@ def test_default_declarations():
     assert summary["data_categories"] == ["user.content.ai_generated.summary", "user.content.transcript"]
     assert summary["data_shared_with_third_parties"] is True
     assert summary["third_parties"].startswith("third-party model providers (OpenAI, Anthropic)")
+    # Zoom's and the providers' 30 days hold "unless" the law requires longer (whitepaper, Model
+    # Provider Data Storage and Retention): not a hard maximum
     assert summary["retention_period"] == (
         "unbounded: kept until deleted (Customer storage); unknown: the sources do not say "
-        "(Email provider if emailed, External recipients if shared); up to 30 days (Zoom, OpenAI, "
-        "Anthropic); up to 7 days (Twilio SendGrid if emailed)"
+        "(Email provider if emailed, External recipients if shared); up to 30 days; longer where "
+        "applicable law requires it, including for trust and safety purposes (Zoom); up to 30 days; "
+        "longer where applicable law requires it (OpenAI, Anthropic); up to 7 days (Twilio SendGrid "
+        "if emailed)"
     )
     background = decl["Meetings: Virtual background generation"]
     assert "user" in background["egress"] and "amazon_rekognition" in background["egress"]
@@ -127,7 +135,9 @@ def test_unknown_retention_stays_unknown():
     decl = declarations(datamap("default"))
     assert decl["Meetings: Virtual background generation"]["retention_period"] == (
         "unbounded: kept until deleted (User device); unknown: the sources do not say "
-        "(Amazon Rekognition); up to 30 days (Zoom, OpenAI, Anthropic)"
+        "(Amazon Rekognition); up to 30 days; longer where applicable law requires it, including "
+        "for trust and safety purposes (Zoom); up to 30 days; longer where applicable law requires "
+        "it (OpenAI, Anthropic)"
     )
     scheduling = decl["Team Chat: Quick scheduling"]["retention_period"]
     assert scheduling.startswith("unknown: the sources do not say (Calendar provider if shared)")
@@ -137,9 +147,17 @@ def test_unknown_retention_stays_unknown():
 def test_hardened_retention_and_no_third_parties():
     decl = declarations(datamap("hardened"))
     summary = decl["Meetings: Meeting summary"]
-    assert summary["retention_period"] == "up to 90 days (Customer storage); up to 30 days (Zoom)"
-    assert summary["egress"] == ["customer_storage"]
-    assert not any(d.get("data_shared_with_third_parties") for d in decl.values())
+    assert summary["retention_period"] == (
+        "unknown: the sources do not say (Email provider if emailed); up to 90 days (Customer storage); "
+        "up to 30 days; longer where applicable law requires it, including for trust and safety "
+        "purposes (Zoom); up to 7 days (Twilio SendGrid if emailed)"
+    )
+    # link-only emails still pass a link and the recipients' addresses to SendGrid and the email
+    # provider: the only content shared with third parties under hardened
+    assert summary["egress"] == ["customer_storage", "email_provider", "twilio_sendgrid"]
+    assert summary["shared_categories"] == ["user.contact.email"]
+    shared = [name for name, d in decl.items() if d.get("data_shared_with_third_parties")]
+    assert shared == ["Meetings: Meeting summary"]
 
 
 def test_region_eu():
@@ -207,7 +225,9 @@ def test_cli_writes_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", replace)
     code, out, err = run_cli("datamap", "--config", "hardened", "--region", "eu", "--out", target)
     assert code == 0, err
-    assert out == f"wrote {target}: 2 systems, 8 privacy declarations\n"
+    # main, customer storage, email provider, SendGrid (link-only emails); 8 features, each also
+    # kept by Zoom for support and debugging (8), and SendGrid's samples of summary emails (1)
+    assert out == f"wrote {target}: 4 systems, 17 privacy declarations\n"
     [(folder, name, dst)] = moves
     assert folder == str(tmp_path) and name.startswith(".map.yaml.") and str(dst) == str(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.yaml"]  # no temporary file left
@@ -230,3 +250,27 @@ def test_cli_unknown_configuration_keeps_the_file(tmp_path):
 def test_cli_bad_out_folder(tmp_path):
     code, _, err = run_cli("datamap", "--out", tmp_path / "missing" / "map.yaml")
     assert code == 2 and "folder does not exist" in err and "Traceback" not in err
+
+
+def test_retention_has_its_own_data_uses():
+    # Zoom keeps content up to 30 days for support and debugging, providers for trust and safety,
+    # SendGrid samples emails against fraud (whitepaper, Model Provider Data Storage and
+    # Retention; Meetings - Continued footnote): each is a declaration of its own use
+    manifest = datamap("default")
+    support = declarations(manifest, "essential.service.operations.support")
+    security = declarations(manifest, "essential.service.security")
+    fraud = declarations(manifest, "essential.fraud_detection")
+    assert len(support) == len(security) == 20  # every feature: Zoom and the model providers
+    assert list(fraud) == ["Meetings: Meeting summary (anti-fraud and troubleshooting samples)"]
+    summary = support["Meetings: Meeting summary (support and debugging)"]
+    assert "egress" not in summary  # only Zoom, the system itself, keeps it
+    assert summary["retention_period"].endswith("(Zoom)")
+
+
+def test_no_training_statement_covers_content_only():
+    # the no-training statement names communications-like content (audio, chat, whiteboard, ...):
+    # names and e-mail addresses are not covered, and the data map says so
+    meta = datamap("default")["system"][0]["meta"]
+    assert "user.content.transcript" in meta["no_training_covers"]
+    assert meta["training_not_addressed"] == ["user.contact.email", "user.name"]
+    assert meta["no_training_statement"].startswith("whitepaper v5.0, Zoom's Commitment to Responsible AI")

@@ -27,7 +27,7 @@ from zoomai.tenants.tables import concat, load_tenant
 #   a3 u1 chat compose,    2 + 0, draft posted (shared)
 #   a4 u1 call summary,    1 + 1, not shared
 #
-# Default (US, no ZMO/ZDR), records per use:
+# Default (US, no ZMO/ZDR), records per use (upper bound: every flow):
 #   a1: transcript at Zoom, OpenAI, Anthropic (3) + summary at Zoom, OpenAI, Anthropic,
 #       email provider, customer storage, external recipients, SendGrid (7)          = 10
 #   a2: transcript (3) + summary at Zoom, OpenAI, Anthropic, customer storage (4)   =  7
@@ -39,7 +39,14 @@ from zoomai.tenants.tables import concat, load_tenant
 #   score: 907 + (4 + 2) x 365 = 3097
 #   people: 3+2+2+1 = 8 internal, 2+1+0+1 = 4 external
 #   without notice: meetings: share of users below 5.15.12 = 1/2 (u2):
-#       a1 0.5 x 5 + a2 0.5 x 3 = 4.0; call summary without start prompt: 1 caller -> 5.0
+#       a1 0.5 x 5 + a2 0.5 x 3 = 4.0; call summary without start prompt: 1 caller -> 5.0;
+#       chat compose takes the thread's messages and names, and the only participant notice
+#       the whitepaper describes is the meetings one: a3's 2 people -> 7.0
+# Lower bound (stated flows only): OpenAI and Anthropic are only possible ("may be used for
+# certain AI Companion features"; "Zoom-hosted and/or third-party" models), so they drop out:
+#   records 37 - 20 = 17 (a1 6, a2 3, a3 5, a4 3); third party: SendGrid 1
+#   record-days 907 - 20 x 30 = 307; score 3097 - 600 = 2497
+#   people: every activity still reaches Zoom (stated): 8, 4 and 7.0 at both bounds
 DEFAULT = dict(
     records=37,
     record_days=907,
@@ -49,7 +56,7 @@ DEFAULT = dict(
     third_party_records=21,
     people_internal=8,
     people_external=4,
-    people_without_notice=5.0,
+    people_without_notice=7.0,
     exposure_score=3097,
     features_available=4,  # meeting summary, chat compose, call summary, Events smart compose
     features_in_use=3,
@@ -63,35 +70,91 @@ def tenant():
     return tiny_tenant()
 
 
+DEFAULT_BOUNDS = dict(
+    records_min=17,
+    records_max=37,
+    record_days_min=307,
+    record_days_max=907,
+    third_party_records_min=1,
+    third_party_records_max=21,
+    exposure_score_min=2497,
+    exposure_score_max=3097,
+    people_internal_min=8,
+    people_internal_max=8,
+    people_external_min=4,
+    people_external_max=4,
+    people_without_notice_min=7.0,
+    people_without_notice_max=7.0,
+)
+
+
 def test_default_totals_worked_by_hand(tenant):
     row = totals(tenant, "default").iloc[0]
-    assert row["tenant_id"] == "t1"
+    assert row["tenant_id"] == "t1" and row["bound"] == "max"
     assert {k: row[k] for k in DEFAULT} == DEFAULT
+    assert {k: row[k] for k in DEFAULT_BOUNDS} == DEFAULT_BOUNDS
+
+
+def test_default_lower_bound(tenant):
+    # bound="min": every figure over stated flows only (derivation above)
+    row = totals(tenant, "default", bound="min").iloc[0]
+    assert row["bound"] == "min"
+    assert (row["records"], row["record_days"], row["third_party_records"], row["exposure_score"]) == (
+        17,
+        307,
+        1,
+        2497,
+    )
+    assert (row["records_unbounded"], row["records_unknown"]) == (4, 2)  # all stated flows
+    e = exposure(tenant).set_index(["party", "data_category"])
+    openai = e.loc[("OpenAI", "user.content.transcript")]  # a1, a2, a4: possible only
+    assert (openai["records_min"], openai["records_max"], openai["records"]) == (0, 3, 3)
+    assert (openai["people_internal_min"], openai["people_internal_max"]) == (0, 6)
+    assert (openai["record_days_min"], openai["record_days_max"]) == (0, 90)
+    zoom = e.loc[("Zoom", "user.content.transcript")]  # stated: both bounds equal
+    assert (zoom["records_min"], zoom["records_max"], zoom["people_without_notice_min"]) == (3, 3, 5.0)
+
+
+def test_unknown_bound_is_a_clean_error(tenant):
+    from zoomai.core.errors import ZoomaiError
+
+    with pytest.raises(ZoomaiError, match="unknown bound 'median'"):
+        totals(tenant, "default", bound="median")
 
 
 def test_zmo_removes_model_provider_records(tenant):
-    # the three features are ZMO eligible: only the 20 OpenAI/Anthropic records go, 20 x 30 days
+    # the three features are ZMO eligible: only the 20 OpenAI/Anthropic records go, 20 x 30 days;
+    # what is left is all stated, so the lower and upper bounds meet at the default's lower bound
     row = totals(tenant, "zmo").iloc[0]
     assert (row["records"], row["record_days"], row["third_party_records"]) == (17, 307, 1)
-    assert row["exposure_score"] == 3097 - 20 * 30
+    assert (row["records_min"], row["records_max"]) == (17, 17)
+    assert (row["record_days_min"], row["record_days_max"]) == (307, 307)
+    assert row["exposure_score"] == 3097 - 20 * 30 == row["exposure_score_min"]
     assert row["features_available"] == 3  # Events smart compose is not ZMO eligible
 
 
 def test_hardened_worked_by_hand(tenant):
-    # ZMO + ZDR, summaries to internal invitees by link, auto-delete 30 days, Team Chat 3 months:
+    # ZMO + ZDR, summaries to internal invitees by link, auto-delete 30 days, Team Chat 3 months
+    # for direct messages and channels:
     #   a1, a2: transcript at Zoom up to 1 day (ZDR) + summary at Zoom 30 + customer storage,
     #           the widest of the summary's own 30 days and its Team Chat copy's 90 days = 121 each
+    #   a1 was emailed: the link-only email still passes SendGrid (7 days) and sits with the
+    #           email provider (unknown) -> +7 record-days, 2 records (whitepaper footnote:
+    #           SendGrid delivers "the meeting summary or link")
     #   a3: 4 items at Zoom x 30 + draft in Team Chat 90 = 210
     #   a4: 2 items at Zoom x 30 = 60 + call summary in customer storage, unbounded
+    #   records: a1 5 + a2 3 + a3 5 + a4 3 = 16; every flow stated: lower bound = upper bound
     row = totals(tenant, "hardened").iloc[0]
     assert (row["records"], row["record_days"], row["records_unbounded"], row["records_unknown"]) == (
-        14,
-        121 + 121 + 210 + 60,
+        16,
+        121 + 7 + 121 + 210 + 60,
         1,
-        0,
+        1,
     )
-    assert row["exposure_score"] == 512 + 365
-    assert row["third_party_records"] == 0
+    assert row["exposure_score"] == 519 + 2 * 365
+    assert row["third_party_records"] == 1  # SendGrid
+    assert (row["records_min"], row["records_max"], row["record_days_min"]) == (16, 16, 519)
+    assert row["people_without_notice"] == 7.0  # as under default: same activities, same notice
 
 
 def test_ai_off_loses_every_use(tenant):
@@ -100,6 +163,14 @@ def test_ai_off_loses_every_use(tenant):
     status = feature_status(tenant, "ai_off")
     summary = status.set_index("feature_id").loc["meetings.meeting_summary"]
     assert (summary["status"], summary["reason"], summary["uses_lost"]) == ("lost", "switched off", 2)
+    assert summary["certainty"] == "stated"
+    # under ZMO, Events smart compose (not ZMO eligible) is read as lost: an inferred reading
+    smart = feature_status(tenant, "zmo").set_index("feature_id").loc["events.smart_compose"]
+    assert (smart["status"], smart["certainty"]) == ("lost", "inferred")
+    assert (
+        feature_status(tenant, "default").set_index("feature_id").loc["events.smart_compose", "certainty"]
+        == ""
+    )
 
 
 def test_per_party_and_category(tenant):
@@ -137,6 +208,7 @@ def test_people_counted_once_per_activity():
     ]
     zoom = exposure(t).set_index(["party", "data_category"]).loc[("Zoom", "user.content.transcript")]
     assert (zoom["records"], zoom["people_internal"]) == (2, 3)
+    assert (zoom["records_min"], zoom["people_internal_min"]) == (2, 3)
     assert totals(t).iloc[0]["people_internal"] == 3
 
 
@@ -172,8 +244,8 @@ def test_retention_inventory_curves(tenant):
     assert zoom[day("2026-02-04", tz="UTC")] == 10  # a1's last day
     assert zoom[day("2026-02-05", tz="UTC")] == 8
     assert zoom[day("2026-02-08", tz="UTC")] == 0
-    storage = inv[(inv["party"] == "Customer storage")].set_index("date")["records_held"]
-    assert storage.iloc[-1] == 4  # unbounded: never released
+    storage = inv[(inv["party"] == "Customer storage") & (inv["window"] == "unbounded")]
+    assert storage.set_index("date")["records_held"].iloc[-1] == 4  # unbounded: never released
     assert set(inv.loc[inv["party"] == "Email provider", "window"]) == {"unknown"}
     zdr = retention_inventory(tenant, "zdr", days_after=40)
     zoom_zdr = zdr[zdr["party"] == "Zoom"].set_index("date")["records_held"]
@@ -217,14 +289,38 @@ def test_what_if_ranks_single_changes(tenant):
     table = what_if(tenant, "default").set_index("change")
     zmo = table.loc["zmo=true"]
     assert (zmo["score_removed"], zmo["records_removed"], zmo["features_lost"]) == (600, 20, 1)
+    # link-only emails: a1's email still passes SendGrid (7 days) and sits with the email
+    # provider (unknown), now a link and addresses instead of summary text (see
+    # test_link_only_email_carries_addresses_not_summaries): nothing removed; the external
+    # recipients' copy is then the portal's (unbounded) instead of an email (unknown)
     link = table.loc["zoomai.meetings.summary_email=link"]
-    # no email provider (unknown) and no SendGrid (7 days) copy of a1's summary
-    assert (link["records_removed"], link["score_removed"], link["features_lost"]) == (2, 365 + 7, 0)
+    assert (link["records_removed"], link["score_removed"], link["features_lost"]) == (0, 0, 0)
     prompt = table.loc["phone.call_summary.call_summary_start_prompt.enable=true"]
     assert (prompt["people_without_notice_removed"], prompt["score_removed"]) == (1.0, 0)
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
     assert table["pareto"].iloc[0]
     assert "(base)" not in table.index
+
+
+def test_link_only_email_carries_addresses_not_summaries(tenant, tmp_path):
+    from zoomai.analysis.configurations import load_configurations
+
+    path = tmp_path / "link.yaml"
+    path.write_text("configurations:\n  link:\n    settings:\n      zoomai.meetings.summary_email: link\n")
+    e = exposure(tenant, load_configurations(path)["link"]).set_index(["party", "data_category"])
+    assert ("Twilio SendGrid", "user.content.ai_generated.summary") not in e.index
+    assert e.loc[("Twilio SendGrid", "user.contact.email"), "records"] == 1  # a1's email
+    assert e.loc[("Email provider", "user.contact.email"), "records_unknown"] == 1
+
+
+def test_compare_and_what_if_take_the_lower_bound(tenant):
+    # lower bound: no model-provider flow counts, so ZMO removes nothing and default equals zmo
+    # on score (2497) while keeping a feature more: zmo is not Pareto-efficient
+    table = compare(tenant, ["default", "zmo", "ai_off"], bound="min").set_index("configuration")
+    assert table.loc["default", "exposure_score"] == table.loc["zmo", "exposure_score"] == 2497
+    assert table.loc["default", "pareto"] and not table.loc["zmo", "pareto"]
+    low = what_if(tenant, "default", bound="min").set_index("change")
+    assert low.loc["zmo=true", "score_removed"] == 0 and low.loc["zmo=true", "features_lost"] == 1
 
 
 def test_cli_compare_every_preset_and_region():

@@ -12,6 +12,7 @@ from conftest import run_cli
 from zoomai.analysis.configurations import load_configurations
 from zoomai.analysis.flows import FLOW_COLUMNS, availability, flows, options_for
 from zoomai.core.errors import DataError
+from zoomai.core.paths import data_dir
 
 PRESETS = ["default", "zmo", "zdr", "zmo_zdr", "hardened", "ai_off"]
 REGIONS = ["US", "EU", "UK", "CA", "AU", "JP", "IN"]
@@ -78,13 +79,21 @@ def test_zdr_only_shortens_zoom_transcript_window():
 def test_hardened_summary_flows():
     f = flows("hardened")
     summary = f[f["feature_id"] == "meetings.meeting_summary"].set_index(["content_item", "party"])
-    # link-only emails: no summary text with the email provider or in SendGrid's samples;
+    # link-only emails: no summary text with the email provider or in SendGrid's samples, but
+    # the email itself (a link, the recipients' addresses) still passes through both (whitepaper,
+    # Meetings - Continued footnote: SendGrid delivers "the meeting summary or link");
     # shared only internally: no external recipients
+    link = "Summary email with a link and the recipients' addresses"
     assert set(summary.index) == {
         ("Audio transcript", "Zoom"),
         ("Meeting summary", "Zoom"),
         ("Meeting summary", "Customer storage"),
+        (link, "Twilio SendGrid"),
+        (link, "Email provider"),
     }
+    assert set(summary.loc[link, "data_category"]) == {"user.contact.email"}
+    assert set(summary.loc[link, "certainty"]) == {"stated"}
+    assert summary.loc[(link, "Twilio SendGrid"), "retention_max_days"] == 7
     assert summary.loc[("Audio transcript", "Zoom"), "retention_max_days"] == 1
     # web portal 30 days, Team Chat copy 3 months: the widest is 90 days
     assert summary.loc[("Meeting summary", "Customer storage"), "retention_max_days"] == 90
@@ -155,3 +164,104 @@ def test_bad_region(region):
     code, _, err = run_cli("flows", "--region", region)
     assert code == 2 and "expected a hosting region, one of US, AU, BR, CA, CN, DE, EU," in err
     assert f"got '{region}'" in err
+
+
+def test_model_providers_are_possible_not_stated():
+    # "Zoom-hosted and/or third-party" models; third-party models "may be used for certain AI
+    # Companion features" (whitepaper, Data Flow; Third-Party Subprocessors)
+    f = flows("default")
+    providers = f[f["party_kind"] == "model_provider"]
+    assert set(providers["certainty"]) == {"possible"}
+    assert providers["certainty_basis"].str.contains("such as").all()  # the list is open
+    assert set(f.loc[f["party"] == "Zoom", "certainty"]) == {"stated"}
+
+
+def test_anthropic_on_image_features_is_flagged():
+    # the only image model the whitepaper names is OpenAI's DALL-E 3 (Model Usage and Processing)
+    f = flows("default").set_index(["feature", "content_item", "party"])
+    anthropic = f.loc[("Image generation", "Image", "Anthropic")]
+    assert anthropic["certainty"] == "possible" and "DALL-E 3" in anthropic["certainty_basis"]
+    assert "DALL-E 3" not in f.loc[("Image generation", "Image", "OpenAI"), "certainty_basis"]
+
+
+def test_widest_settings_without_a_tenant_are_assumed():
+    # `flows` with no tenant shows summaries to external invitees and full-text emails: the
+    # project's assumption, labelled as such, not a whitepaper fact
+    f = flows("default").set_index(["feature_id", "party"])
+    for party in ("External recipients", "Email provider", "Twilio SendGrid"):
+        row = f.loc[("meetings.meeting_summary", party)]
+        assert row["certainty"] == "assumed" and row["reading"].startswith("Where the configuration")
+    # hardened fixes the settings: the same kind of flows are stated
+    h = flows("hardened")
+    assert set(h.loc[h["party"] == "Twilio SendGrid", "certainty"]) == {"stated"}
+
+
+def test_zmo_unavailability_is_an_inferred_reading():
+    # ZMO: data "will not be sent to third-party models"; outside the US AI Companion "is
+    # available with Zoom-hosted Models Only"; the whitepaper does not say other features are off
+    lost = availability(options_for(load_configurations()["zmo"])).query("not available")
+    assert set(lost["certainty"]) == {"inferred"}
+    assert lost["reading"].str.contains("does not say").all()
+    off = availability(options_for(load_configurations()["ai_off"]))
+    assert set(off["certainty"]) == {"stated"}
+
+
+def test_provider_and_zoom_windows_may_be_longer_by_law():
+    # "unless a longer retention period is required by applicable law, including for trust and
+    # safety purposes": 30 days is the stated maximum, not a hard one
+    f = flows("default")
+    zoom = f[f["party"] == "Zoom"]["retention_note"]
+    assert zoom.str.endswith(
+        "longer where applicable law requires it, including for trust and safety purposes"
+    ).all()
+    openai = f[f["party"] == "OpenAI"]["retention_note"]
+    assert (openai == "up to 30 days; longer where applicable law requires it").all()
+
+
+def test_events_public_bound_is_not_the_stored_copy():
+    # "publicly available ... for up to two years": the public copy; the customer's stored copy
+    # has no retention in the whitepaper (unknown, never 730 days)
+    f = flows("default").set_index(["feature", "content_item", "party"])
+    assert f.loc[("Smart compose", "Event content", "Public"), "retention_max_days"] == 730
+    stored = f.loc[("Smart compose", "Event content", "Customer storage")]
+    assert pd.isna(stored["retention_max_days"]) and stored["retention_note"].startswith("unknown")
+
+
+def test_flow_rule_without_certainty_or_source_fails(tmp_path):
+    from zoomai.facts.certainty import load_flow_rules
+
+    path = tmp_path / "flow_rules.yaml"
+    text = (data_dir() / "flow_rules.yaml").read_text()
+    text = text.replace("  zoom:\n    certainty: stated\n", "  zoom:\n", 1)
+    text = text.replace(
+        "    reading: >-\n      A feature the tables", "    note: >-\n      A feature the tables", 1
+    )
+    path.write_text(text)
+    with pytest.raises(DataError) as info:
+        load_flow_rules(path)
+    message = str(info.value)
+    assert "field rules.zoom.certainty: required field is missing" in message
+    assert "rules.zmo_unavailable" in message
+    missing = tmp_path / "few.yaml"
+    missing.write_text("rules: {}\n")
+    with pytest.raises(DataError, match="rule 'zoom' is required"):
+        load_flow_rules(missing)
+
+
+def test_flow_rule_with_unknown_category_or_document_fails(tmp_path):
+    from zoomai.facts.certainty import load_flow_rules
+
+    path = tmp_path / "flow_rules.yaml"
+    text = (data_dir() / "flow_rules.yaml").read_text()
+    text = text.replace("data_category: user.contact.email", "data_category: user.contact.pigeon", 1)
+    text = text.replace(
+        'source: {document: whitepaper, section: "AI Companion Features > Events"}',
+        'source: {document: blog, section: "AI Companion Features > Events"}',
+        1,
+    )
+    path.write_text(text)
+    with pytest.raises(DataError) as info:
+        load_flow_rules(path)
+    message = str(info.value)
+    assert "rules.email_link.data_category: unknown data category 'user.contact.pigeon'" in message
+    assert "rules.public.source.document: unknown document 'blog'" in message

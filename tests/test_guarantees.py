@@ -4,10 +4,10 @@ The expected `holds` values are worked out by hand from the whitepaper and the p
 (data/configurations.yaml):
 
 - ZMO: nothing reaches OpenAI/Anthropic; Zoom's 30-day support window remains; summary emails
-  still go through Twilio SendGrid (7-day samples) and the email provider when they carry the
-  full text. Under `hardened` (link-only emails) those two ZMO caveats are listed but do not
-  hold: a link-only email carries no summary text to sample or store (documented choice: an
-  active option always lists all its statements, and `holds` says which apply).
+  still go through Twilio SendGrid (7-day samples) and the email provider. Under `hardened`
+  (link-only emails) those two ZMO caveats hold too: a link-only email still carries a link and
+  the recipients' addresses (whitepaper, Meetings - Continued footnote: SendGrid delivers "the
+  meeting summary or link"), though no summary text.
 - ZDR: Zoom keeps the meeting-summary transcript at most a day; OpenAI/Anthropic may still keep
   it 30 days (not with ZMO as well); Zoom still keeps the summary and the meeting-questions
   transcript 30 days.
@@ -41,17 +41,18 @@ EXPECTED = {
     ("hardened", "US"): [
         ("zmo", G, True),
         ("zmo", S, True),  # Zoom's 30-day support window
-        ("zmo", S, False),  # SendGrid samples: link-only emails
-        ("zmo", S, False),  # email provider: link-only emails
+        ("zmo", S, True),  # SendGrid samples: link-only emails still pass SendGrid
+        ("zmo", S, True),  # email provider: link-only emails still sit there
         ("zdr", G, True),
         ("zdr", S, False),  # providers keep the transcript: ZMO removes them
         ("zdr", S, True),
         ("zdr", S, True),
         ("summary_email_link", G, True),
         ("summary_email_link", G, True),
-        ("summary_email_link", S, True),
+        ("summary_email_link", S, True),  # the portal keeps the summary
+        ("summary_email_link", S, True),  # link and addresses through SendGrid
         ("restrict_external_sharing", G, True),
-        ("restrict_external_sharing", S, False),  # internal emails carry only a link
+        ("restrict_external_sharing", S, True),  # internal emails (a link) at the email provider
         ("summary_auto_delete", G, False),  # Team Chat copies: 90 days > 30
         ("summary_auto_delete", S, True),
         ("summary_auto_delete", S, True),
@@ -126,10 +127,13 @@ def test_zdr_provider_caveat_holds_only_without_zmo():
 def test_zmo_sendgrid_samples_still_flow_with_full_text_emails():
     row = statement(option_guarantees("zmo"), "zmo", "Twilio SendGrid")
     assert row["kind"] == S and row["holds"] and row["detail"] == "1 matching flow at Twilio SendGrid"
+    # link-only: SendGrid still delivers (a link and the recipients' addresses), no summary text
     hardened = statement(option_guarantees("hardened"), "zmo", "Twilio SendGrid")
-    assert not hardened["holds"] and hardened["detail"] == "no matching flow"
-    link = statement(option_guarantees("hardened"), "summary_email_link", "SendGrid")
+    assert hardened["holds"] and hardened["detail"] == "1 matching flow at Twilio SendGrid"
+    link = statement(option_guarantees("hardened"), "summary_email_link", "SendGrid's 7-day")
     assert link["kind"] == G and link["holds"]
+    still = statement(option_guarantees("hardened"), "summary_email_link", "recipients' addresses through")
+    assert still["kind"] == S and still["holds"]
 
 
 def test_hardened_auto_delete_finding():
@@ -141,8 +145,12 @@ def test_hardened_auto_delete_finding():
 def test_non_us_hosting_region():
     frame = option_guarantees("default", "eu")
     assert set(frame["option"]) == {"non_us_hosting"} and set(frame["region"]) == {"EU"}
-    row = statement(frame, "non_us_hosting", "in the hosting region")
+    # the statement says what the check shows (the tables' customer locations, read as the
+    # region) and what the whitepaper does not promise ("to align with the data residency
+    # preferences"; customers "may choose" the storage location for some outputs)
+    row = statement(frame, "non_us_hosting", "read here as the hosting region")
     assert row["holds"] and row["detail"].endswith("all in EU")
+    assert "does not promise" in row["statement"]
 
 
 def custom(tmp_path, settings: str):
@@ -158,7 +166,8 @@ def test_auto_delete_holds_when_chat_retention_is_shorter(tmp_path):
         "      zoomai.meetings.summary_auto_delete.days: 60\n"
         "      chat.set_retention_period_in_cloud.enable: true\n"
         "      chat.set_retention_period_in_cloud."
-        "retention_period_of_direct_messages_and_group_conversation: 30d\n",
+        "retention_period_of_direct_messages_and_group_conversation: 30d\n"
+        "      chat.set_retention_period_in_cloud.retention_period_of_channels: 30d\n",
     )
     frame = option_guarantees(config)
     assert rows(config) == [
@@ -307,3 +316,23 @@ def test_broken_guarantees_shapes(tmp_path, text, expected):
     with pytest.raises(DataError) as info:
         load_guarantees(path)
     assert expected in str(info.value)
+
+
+def test_team_chat_channel_period_bounds_posted_content(tmp_path):
+    # A draft posted to Team Chat may go to a channel (whitepaper, Team Chat: posted output follows
+    # the Team Chat retention settings, which have a period for direct messages and group chats
+    # and one for channels): the window is the longer of the two, 365 days here, so the summary
+    # auto-delete (60 days) does not bound the summary's Team Chat copy.
+    config = custom(
+        tmp_path,
+        "      zoomai.meetings.summary_auto_delete.enable: true\n"
+        "      zoomai.meetings.summary_auto_delete.days: 60\n"
+        "      chat.set_retention_period_in_cloud.enable: true\n"
+        "      chat.set_retention_period_in_cloud."
+        "retention_period_of_direct_messages_and_group_conversation: 30d\n"
+        "      chat.set_retention_period_in_cloud.retention_period_of_channels: 1y\n",
+    )
+    frame = option_guarantees(config)
+    assert not statement(frame, "summary_auto_delete", "deleted after")["holds"]
+    posted = statement(frame, "team_chat_retention", "kept no longer")
+    assert not posted["holds"] and "up to 365 days (> 30 days" in posted["detail"]

@@ -136,10 +136,13 @@ def test_retention_and_storage_cells(matrix):
         row.loc[("Quick scheduling", "Schedule suggestion"), "retention_rule"]
         == "calendar_provider_retention"
     )
+    # "publicly available ... for up to two years" bounds the public copy; the copy in the
+    # customer's provisioned data center has no retention in the whitepaper (Events table)
     events_public = matrix[
-        (matrix["product"] == "Events") & (matrix["retention_rule"] == "event_content_public")
+        (matrix["product"] == "Events") & (matrix["additional_retention_rules"] == "event_content_public")
     ]
     assert set(events_public["feature"]) == {"Email compose", "Smart compose", "Image generation"}
+    assert set(events_public["retention_rule"]) == {"event_content_customer_storage"}
     assert set(matrix["model_providers"]) == {"OpenAI;Anthropic"}
 
 
@@ -161,6 +164,18 @@ def test_changelog_3_to_4(matrix):
         ("Phone", "Voicemail prioritization"),
         ("Phone", "SMS thread summary"),
     }
+
+
+def test_changes_do_not_backdate_zmo_and_versions(matrix):
+    # the v4.0 changelog "added information around minimum versions, ZMO and ZDR": the features
+    # v3.0 added (Quick scheduling, Events Smart compose) had neither documented in v3.0
+    added = changes(matrix, "2.0", "3.0").set_index("feature")
+    assert set(added.index) == {"Quick scheduling", "Smart compose"}
+    assert added[["zmo_eligible", "min_client_version"]].isna().all().all()
+    assert set(added["attributes_documented_in"]) == {"4.0"}
+    # as of v4.0 they are documented: Quick scheduling not ZMO eligible, 5.16.10
+    as_of_4 = changes(matrix, "2.0", "4.0").set_index("feature").loc["Quick scheduling"]
+    assert (bool(as_of_4["zmo_eligible"]), as_of_4["min_client_version"]) == (False, "5.16.10")
 
 
 def test_changes_rejects_reversed_range(matrix):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import REPO
 
 from zoomai import load_data_categories
 
@@ -72,3 +73,31 @@ def test_data_categories(matrix):
     assert not any(k.startswith("user.biometric") for k in used)
     transcripts = matrix[matrix["content_item"].str.lower() == "audio transcript"]
     assert set(transcripts["data_category"]) == {"user.content.transcript"}
+
+
+def test_news_item_is_stated_as_it_reads(policy):
+    # the seed news item (seeds/001: its excerpt on communications-like content, and a related
+    # AP headline "... But other data is fair game") says nothing of telemetry: the fact says
+    # only what it says
+    statement = policy.fact("terms_training_clarification")["statement"]
+    assert "telemetry" not in statement.lower()
+    assert "fair game" in statement and "communications-like" in statement
+
+
+def test_thirty_day_windows_are_not_hard(policy):
+    # "unless a longer retention period is required by applicable law, including for trust and
+    # safety purposes" (whitepaper, Model Provider Data Storage and Retention)
+    f = policy.facts.set_index("id")
+    assert "law" in f.loc["zoom_support_retention", "longer_if"]
+    assert "law" in f.loc["provider_trust_safety_retention", "longer_if"]
+    assert pd.isna(f.loc["sendgrid_email_sampling", "longer_if"])  # the footnote names no exception
+
+
+def test_provider_list_is_open(policy):
+    assert "such as" in load_policy_file()["model_providers"]["note"]
+
+
+def load_policy_file() -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO / "data" / "policy.yaml").read_text(encoding="utf-8"))

@@ -4,7 +4,9 @@
 - ZDR never lengthens a retention window;
 - switching a feature off never raises any exposure figure;
 - hosting outside the US gives the same flows as ZMO;
-- exposure adds up across tenants.
+- exposure adds up across tenants;
+- the lower bound never exceeds the upper one, and under ZMO both are 0 at model providers;
+- every flow has a certainty and a cited basis (a reading where it is inferred or assumed).
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zoomai.analysis.configurations import Configuration
-from zoomai.analysis.exposure import EXPOSURE_COLUMNS, FIGURES, exposure, flow_keys, totals
+from zoomai.analysis.exposure import (
+    BOUNDED_FIGURES,
+    EXPOSURE_COLUMNS,
+    FIGURES,
+    TOTAL_BOUNDED,
+    exposure,
+    flow_keys,
+    totals,
+)
 from zoomai.analysis.flows import FlowOptions, flows_for, options_for
 from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.registry import SETTINGS, SPECS
@@ -119,7 +129,7 @@ def test_switching_a_feature_off_never_raises_exposure(tenant, config, feature):
     e_before = exposure(tenant, config).set_index(keys)
     e_after = exposure(tenant, off).set_index(keys)
     assert e_after.index.isin(e_before.index).all()
-    numbers = EXPOSURE_COLUMNS[4:]
+    numbers = EXPOSURE_COLUMNS[4:]  # every figure, both bounds included
     assert (e_after[numbers] <= e_before.loc[e_after.index, numbers]).all().all()
 
 
@@ -141,3 +151,31 @@ def test_exposure_adds_up_across_tenants(a, b, config):
     e_both = exposure(concat([a, b]), config)
     e_apart = pd.concat([exposure(a, config), exposure(b, config)], ignore_index=True)
     pd.testing.assert_frame_equal(e_both, e_apart)
+
+
+@SLOW
+@given(tenants(), configurations())
+def test_lower_bound_never_exceeds_upper(tenant, config):
+    config = _switched_on(config)
+    e = exposure(tenant, config)
+    for figure in BOUNDED_FIGURES:
+        assert (e[f"{figure}_min"] <= e[f"{figure}_max"]).all(), figure
+        assert (e[f"{figure}_max"] == e[figure]).all(), figure
+    row = totals(tenant, config).iloc[0]
+    for figure in TOTAL_BOUNDED:
+        assert row[f"{figure}_min"] <= row[f"{figure}_max"], figure
+    low = totals(tenant, config, bound="min").iloc[0]
+    assert low["exposure_score"] == row["exposure_score_min"] <= row["exposure_score"]
+    zmo = exposure(tenant, config.model_copy(update={"zmo": True}))
+    at_providers = zmo[zmo["party_kind"] == "model_provider"]
+    assert (at_providers[["records_min", "records_max"]] == 0).all().all()
+
+
+@FAST
+@given(configurations(), regions)
+def test_every_flow_has_certainty_and_cited_basis(config, region):
+    f = flows_for(options_for(config, region))
+    assert f["certainty"].isin(["stated", "possible", "inferred", "assumed"]).all()
+    assert f["certainty_basis"].str.match(r"^whitepaper v5\.0, .+: .+").all()
+    needs_reading = f["certainty"].isin(["inferred", "assumed"])
+    assert (f.loc[needs_reading, "reading"].str.len() > 0).all()

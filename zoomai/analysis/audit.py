@@ -337,3 +337,53 @@ def meeting_security(tenant: Tenant, eff: pd.DataFrame | None = None) -> pd.Data
     order = {g: i for i, g in enumerate(tenant.groups["group_id"])}
     out = out.sort_values("group_id", key=lambda c: c.map(order).fillna(len(order)))
     return out.reset_index(drop=True)
+
+
+def phone_policy_ambiguity(tenant: Tenant, eff: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Users whose Zoom Phone settings rest on an inferred reading (policy fact
+    phone_group_policy_reading): members of a group with an activated Phone policy who have a
+    Phone site. The whitepaper says the site policy is not applied to them and lists no Phone
+    settings among the group controls; zoomai takes the account value.
+
+    Columns: user_id, group_id, group (name), site_id, site (name), set_aside (the site's Phone
+    values not applied, 'key=value; ...'), differs (some set-aside value differs from the value
+    in force).
+    """
+    eff = _eff(tenant, eff)
+    columns = ["user_id", "group_id", "group", "site_id", "site", "set_aside", "differs"]
+    groups = tenant.groups.set_index("group_id")
+    active = set(groups.index[groups["phone_policy_active"].astype(bool)])
+    users = tenant.users[tenant.users["group_id"].isin(active) & tenant.users["site_id"].notna()]
+    if users.empty:
+        return pd.DataFrame(columns=columns)
+    phone = {s.key for s in SETTINGS if s.product == "Phone"}
+    site_rows = tenant.settings[
+        (tenant.settings["level"] == "site")
+        & tenant.settings["key"].isin(phone)
+        & tenant.settings["value"].notna()
+    ]
+    by_site = {
+        site: dict(zip(rows["key"], rows["value"], strict=True))
+        for site, rows in site_rows.groupby("scope_id")
+    }
+    in_force = eff[eff["user_id"].isin(users["user_id"]) & eff["key"].isin(phone)]
+    value = {
+        (str(u), str(k)): v
+        for u, k, v in zip(in_force["user_id"], in_force["key"], in_force["value"], strict=True)
+    }
+    sites = tenant.sites.set_index("site_id")["name"]
+    rows = []
+    for user in users.itertuples(index=False):
+        aside = by_site.get(user.site_id, {})
+        rows.append(
+            {
+                "user_id": user.user_id,
+                "group_id": user.group_id,
+                "group": groups.loc[user.group_id, "name"],
+                "site_id": user.site_id,
+                "site": sites.get(user.site_id, user.site_id),
+                "set_aside": "; ".join(f"{k}={v}" for k, v in sorted(aside.items())),
+                "differs": any(value.get((user.user_id, k)) != v for k, v in aside.items()),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
@@ -22,6 +22,7 @@ from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 from fideslang.models import DataCategory, System, Taxonomy
 from fideslang.relationships import get_referenced_missing_keys
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -78,17 +79,34 @@ class PartyKindSpec(Strict):
         return self
 
 
+def _data_use(value: str) -> str:
+    if value not in _taxonomy_keys("data_use"):
+        raise ValueError(f"expected a data use of the fideslang default taxonomy, got {value!r}")
+    return value
+
+
+class RetentionUse(Strict):
+    """The data use of content kept under a retention fact, and its label."""
+
+    data_use: Annotated[str, AfterValidator(_data_use)]
+    label: str = Field(min_length=1)
+
+
 class DatamapSpec(Strict):
     system: SystemSpec
-    data_use: str
+    data_use: Annotated[str, AfterValidator(_data_use)]
+    retention_uses: dict[str, RetentionUse]
+    no_training_covers: list[str] = Field(min_length=1)
     data_subjects: dict[str, list[str]]
     party_kinds: dict[PartyKind, PartyKindSpec]
 
-    @field_validator("data_use")
+    @field_validator("retention_uses")
     @classmethod
-    def _use(cls, value: str) -> str:
-        if value not in _taxonomy_keys("data_use"):
-            raise ValueError(f"expected a data use of the fideslang default taxonomy, got {value!r}")
+    def _facts(cls, value: dict[str, RetentionUse], info: ValidationInfo) -> dict[str, RetentionUse]:
+        known = (info.context or {}).get("retention_facts", ())
+        bad = [f for f in value if f not in known]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a retention fact of data/policy.yaml")
         return value
 
     @field_validator("data_subjects")
@@ -126,7 +144,9 @@ def load_datamap_spec(path: Path | str | None = None) -> DatamapSpec:
 def _load(path: Path) -> DatamapSpec:
     data, lines = read_yaml(path)
     try:
-        return DatamapSpec.model_validate(data or {}, context={"products": load_policy().products})
+        policy = load_policy()
+        context = {"products": policy.products, "retention_facts": policy.retention_ids()}
+        return DatamapSpec.model_validate(data or {}, context=context)
     except ValidationError as exc:
         raise DataError(path, problems_from(exc, lines)) from None
 
@@ -193,6 +213,31 @@ def _declaration(rows: pd.DataFrame, spec: DatamapSpec) -> dict[str, Any]:
     }
 
 
+def _declarations(rows: pd.DataFrame, spec: DatamapSpec) -> list[dict[str, Any]]:
+    """A feature's declaration for providing it, then one per retention use its flows rest on
+    (the flows kept under that retention fact: support and debugging, trust and safety, ...)."""
+    out = [_declaration(rows, spec)]
+    facts = rows["basis"].map(lambda b: set(b.split("; ")))
+    for fact, use in spec.retention_uses.items():
+        kept = rows[facts.map(lambda f, fact=fact: fact in f)]
+        if len(kept):
+            declaration = _declaration(kept, spec)
+            declaration.update(name=f"{declaration['name']} ({use.label})", data_use=use.data_use)
+            out.append(declaration)
+    return out
+
+
+def _training(flows: pd.DataFrame, spec: DatamapSpec, policy: Policy) -> dict[str, Any]:
+    """What the no-training statement covers among the data map's categories, and what not."""
+    categories = _categories(flows)
+    covered = [c for c in categories if any(c == k or c.startswith(k + ".") for k in spec.no_training_covers)]
+    return {
+        "no_training_statement": policy.cite("no_training_on_communications_content"),
+        "no_training_covers": covered,
+        "training_not_addressed": [c for c in categories if c not in covered],
+    }
+
+
 def _recipient(party: str, kind: str, rows: pd.DataFrame, spec: DatamapSpec, source: str) -> dict[str, Any]:
     kind_spec = spec.party_kinds[kind]
     locations = sorted(set(rows["location"]))
@@ -217,7 +262,11 @@ def _build(config: Configuration, region: str, spec: DatamapSpec, policy: Policy
     flows = flows_for(options, policy=policy)
     key = f"{spec.system.fides_key}_{config.name}_{options.region.lower()}"
     name = f"{spec.system.name} ({config.name}, {options.region})"
-    declarations = [_declaration(rows, spec) for _, rows in flows.groupby("feature_id", sort=False)]
+    declarations = [
+        declaration
+        for _, rows in flows.groupby("feature_id", sort=False)
+        for declaration in _declarations(rows, spec)
+    ]
     egress, recipients = [], []
     for (party, kind), rows in flows.groupby(["party", "party_kind"], sort=False):
         target = _egress_key(party, kind, spec)
@@ -242,6 +291,7 @@ def _build(config: Configuration, region: str, spec: DatamapSpec, policy: Policy
             "zdr": options.zdr,
             "lost_features": lost["feature_id"].tolist(),
             "source": f"{doc['title']} v{doc['version']}",
+            **_training(flows, spec, policy),
         },
         "ingress": [{"fides_key": USER, "type": USER, "data_categories": _categories(inputs)}]
         if len(inputs)

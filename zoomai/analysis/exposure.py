@@ -14,6 +14,11 @@ How a tenant is analysed under a configuration:
 People are participants of an activity (meeting, call, thread, ...), counted once per
 activity and setting group for each party and data category (a person in two meetings counts
 twice). People without AI notice follow data/notice.yaml.
+
+Every figure comes as bounds: the lower bound (`*_min`) counts stated flows only, the upper
+bound (`*_max`) every flow (stated, possible, inferred; and assumed ones, which only arise
+where settings are left open). The unsuffixed figures (`records`, `people_internal`, ...) are
+the upper bound; totals, compare, what-if and the Pareto front take `bound="min"` for the lower.
 """
 
 from __future__ import annotations
@@ -41,10 +46,11 @@ from zoomai.analysis.flows import (
 )
 from zoomai.core.csvio import split_list
 from zoomai.core.errors import ZoomaiError
+from zoomai.facts.certainty import LOWER_BOUND
 from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.notice import load_notice_rules, share_below
 from zoomai.facts.policy import Policy, load_policy
-from zoomai.facts.registry import RETENTION_LIMITS, SETTINGS, SPECS, parse_value
+from zoomai.facts.registry import RETENTION_EXTRA_PERIODS, RETENTION_LIMITS, SETTINGS, SPECS, parse_value
 from zoomai.tenants.effective import effective_settings
 from zoomai.tenants.tables import Tenant
 
@@ -54,6 +60,9 @@ SCORE_HORIZON_DAYS = 365
 THIRD_PARTY_KINDS = ("model_provider", "subprocessor")
 NO_BORDER = ("device", "unknown")  # locations that are not a hosting region
 
+BOUNDS = ("min", "max")
+# Figures given as bounds: FIGURE_min (stated flows only) and FIGURE_max (every flow).
+BOUNDED_FIGURES = ["records", "record_days", "people_internal", "people_external", "people_without_notice"]
 EXPOSURE_COLUMNS = [
     "tenant_id",
     "party",
@@ -68,6 +77,7 @@ EXPOSURE_COLUMNS = [
     "records_unknown",
     "cross_border_records",
     "records_location_unknown",
+    *(f"{figure}_{b}" for figure in BOUNDED_FIGURES for b in BOUNDS),
 ]
 FIGURES = [
     "records",
@@ -81,7 +91,18 @@ FIGURES = [
     "people_without_notice",
     "exposure_score",
 ]
-TOTAL_COLUMNS = ["tenant_id", *FIGURES, "features_available", "features_in_use", "uses", "uses_lost"]
+# Totals give every figure at the bound asked for, and the main ones at both bounds.
+TOTAL_BOUNDED = [*BOUNDED_FIGURES, "third_party_records", "exposure_score"]
+TOTAL_COLUMNS = [
+    "tenant_id",
+    *FIGURES,
+    "features_available",
+    "features_in_use",
+    "uses",
+    "uses_lost",
+    "bound",
+    *(f"{figure}_{b}" for figure in TOTAL_BOUNDED for b in BOUNDS),
+]
 FEATURE_COLUMNS = [
     "tenant_id",
     "feature_id",
@@ -93,6 +114,7 @@ FEATURE_COLUMNS = [
     "uses_lost",
     "status",
     "reason",
+    "certainty",
 ]
 
 
@@ -102,6 +124,7 @@ def flow_keys() -> tuple[str, ...]:
     keys = {s.key for s in SETTINGS if s.feature_id}
     keys |= {RECIPIENTS_KEY, EMAIL_KEY, RESTRICT_KEY}
     keys |= {k for pair in RETENTION_LIMITS.values() for k in pair}
+    keys |= {k for extra in RETENTION_EXTRA_PERIODS.values() for k in extra}
     keys |= set(load_notice_rules()["setting"].dropna())
     return tuple(sorted(keys))
 
@@ -281,8 +304,15 @@ class Result:
     items: pd.DataFrame
 
 
-def analyse(sc: Scenario, policy: Policy | None = None) -> Result:
-    """Weigh a scenario's flows by its tenant's usage."""
+def _check_bound(bound: str) -> None:
+    if bound not in BOUNDS:
+        raise ZoomaiError(f"unknown bound {bound!r}; expected one of {list(BOUNDS)}")
+
+
+def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> Result:
+    """Weigh a scenario's flows by its tenant's usage. `bound`: which bound the unsuffixed
+    totals (and so the exposure score) give: max (every flow) or min (stated flows only)."""
+    _check_bound(bound)
     policy = policy or load_policy()
     rows = usage_keys(sc)
     counts = np.bincount(rows.key, minlength=len(sc.groups) * len(sc.features) * 2)
@@ -295,25 +325,27 @@ def analyse(sc: Scenario, policy: Policy | None = None) -> Result:
     pair, pairs = _factorize_rows(flows[pair_cols])
     flows["pair"] = pair
     people = _people(sc, flows, rows, policy)
-    table = flows.groupby("pair")[RECORD_FIGURES].sum().join(people["pairs"])
+    table = flows.groupby("pair")[[*RECORD_FIGURES, "records_min", "record_days_min"]].sum()
+    table = table.join(people["pairs"])
     labels = pd.DataFrame(list(pairs), columns=pair_cols)
     exposure = labels.join(table, how="inner").assign(tenant_id=sc.tenant_id)
+    for figure in BOUNDED_FIGURES:
+        exposure[f"{figure}_max"] = exposure[figure]
     exposure = exposure.loc[exposure["records"] > 0, EXPOSURE_COLUMNS].sort_values(
         pair_cols, ignore_index=True
     )
 
     features = _features(sc, rows)
-    third_party = items["party_kind"].isin(THIRD_PARTY_KINDS)
+    at = {b: {**_total_figures(items, b), **people["totals"][b]} for b in BOUNDS}
     totals = {
         "tenant_id": sc.tenant_id,
-        **{c: int(items[c].sum()) for c in RECORD_FIGURES if c != "records_location_unknown"},
-        "third_party_records": int(items.loc[third_party, "records"].sum()),
-        **people["totals"],
-        "exposure_score": int(items["score"].sum()),
+        **{figure: at[bound][figure] for figure in FIGURES},
         "features_available": int((features["status"] != "lost").sum()),
         "features_in_use": int((features["uses"] > features["uses_lost"]).sum()),
         "uses": len(sc.tenant.usage),
         "uses_lost": int(features["uses_lost"].sum()),
+        "bound": bound,
+        **{f"{figure}_{b}": at[b][figure] for figure in TOTAL_BOUNDED for b in BOUNDS},
     }
     return Result(exposure=exposure, totals=totals, features=features, items=items)
 
@@ -328,8 +360,20 @@ RECORD_FIGURES = [
 ]
 
 
+def _total_figures(items: pd.DataFrame, bound: str) -> dict[str, int]:
+    """The record figures of the totals over every flow (max) or the stated flows only (min)."""
+    part = items if bound == "max" else items[items["lower"]]
+    third_party = part["party_kind"].isin(THIRD_PARTY_KINDS)
+    return {
+        **{c: int(part[c].sum()) for c in RECORD_FIGURES if c != "records_location_unknown"},
+        "third_party_records": int(part.loc[third_party, "records"].sum()),
+        "exposure_score": int(part["score"].sum()),
+    }
+
+
 def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.DataFrame:
-    """The flows (one row per content item and party) with RECORD_FIGURES and `score`."""
+    """The flows (one row per content item and party) with RECORD_FIGURES, `score`, `lower`
+    (counted in the lower bound: a stated flow), records_min and record_days_min."""
     k0 = flows["k0"].to_numpy(dtype=np.int64)
     records = counts[flows["k1"].to_numpy(dtype=np.int64)] + np.where(k0 >= 0, counts[np.maximum(k0, 0)], 0)
     window = flows["window"].to_numpy()
@@ -337,27 +381,40 @@ def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.Da
     days = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
     location = flows["location"].to_numpy()
     outside = ~np.isin(location, [region, *NO_BORDER])
+    lower = flows["certainty"].isin(LOWER_BOUND).to_numpy()
+    record_days = np.where(bounded, records * days, 0)
     return flows.assign(
         records=records,
-        record_days=np.where(bounded, records * days, 0),
+        record_days=record_days,
         records_unbounded=np.where(window == "unbounded", records, 0),
         records_unknown=np.where(window == "unknown", records, 0),
         cross_border_records=np.where(outside, records, 0),
         records_location_unknown=np.where(location == "unknown", records, 0),
         score=records * np.where(bounded, np.minimum(days, SCORE_HORIZON_DAYS), SCORE_HORIZON_DAYS),
+        lower=lower,
+        records_min=np.where(lower, records, 0),
+        record_days_min=np.where(lower, record_days, 0),
     )
 
 
+PEOPLE = ["people_internal", "people_external", "people_without_notice"]
+
+
 def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) -> dict:
-    """People per (party, category) pair, once per activity and setting group, and in total."""
+    """People per (party, category) pair, once per activity and setting group, and in total, at
+    both bounds: bit p of an activity's mask marks pair p reached by any flow, bit p + n_pairs
+    pair p reached by a stated flow (the lower bound)."""
     usage = sc.tenant.usage
     n_keys = len(sc.groups) * len(sc.features) * 2
     n_pairs = int(flows["pair"].max()) + 1 if len(flows) else 0
-    words = max(1, -(-n_pairs // 64))
+    bits = np.r_[flows["pair"].to_numpy(), flows.loc[flows["lower"], "pair"].to_numpy() + n_pairs]
+    key_cols = [flows[k].to_numpy() for k in ("k1", "k0")]
+    keys_of = [np.r_[k, k[flows["lower"].to_numpy()]] for k in key_cols]
+    words = max(1, -(-2 * n_pairs // 64))
     mask = np.zeros((n_keys, words), dtype=np.uint64)
-    bit = np.left_shift(np.uint64(1), (flows["pair"].to_numpy() % 64).astype(np.uint64))
-    word = flows["pair"].to_numpy() // 64
-    for keys in (flows["k1"].to_numpy(), flows["k0"].to_numpy()):
+    bit = np.left_shift(np.uint64(1), (bits % 64).astype(np.uint64))
+    word = bits // 64
+    for keys in keys_of:
         ok = keys >= 0
         np.bitwise_or.at(mask, (keys[ok], word[ok]), bit[ok])
     a, b = _without_notice_coefficients(sc, policy)
@@ -383,15 +440,32 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
     }
     combos, inverse = _distinct_rows(unit_mask)
     combo_sums = {c: np.bincount(inverse, weights=v, minlength=len(combos)) for c, v in figures.items()}
-    per_pair = {c: np.zeros(n_pairs) for c in figures}
-    for p in range(n_pairs):
+    per_bit = {c: np.zeros(2 * n_pairs) for c in figures}
+    for p in range(2 * n_pairs):
         has = (combos[:, p // 64] >> np.uint64(p % 64)) & np.uint64(1) == 1
         for c in figures:
-            per_pair[c][p] = combo_sums[c][has].sum()
-    pairs = pd.DataFrame(per_pair).round({"people_without_notice": 1})
-    pairs = pairs.astype({"people_internal": "int64", "people_external": "int64"})
-    totals = {c: float(v.sum()) for c, v in figures.items()}
-    totals = {c: (round(v, 1) if c == "people_without_notice" else int(v)) for c, v in totals.items()}
+            per_bit[c][p] = combo_sums[c][has].sum()
+    pairs = pd.DataFrame(
+        {
+            **{c: v[:n_pairs] for c, v in per_bit.items()},
+            **{f"{c}_min": v[n_pairs:] for c, v in per_bit.items()},
+        }
+    )
+    lower_words = np.zeros(words, dtype=np.uint64)
+    for p in range(n_pairs, 2 * n_pairs):
+        lower_words[p // 64] |= np.uint64(1) << np.uint64(p % 64)
+    reached_lower = (unit_mask & lower_words).any(axis=1)
+    totals = {
+        "max": {c: float(v.sum()) for c, v in figures.items()},
+        "min": {c: float(v[reached_lower].sum()) for c, v in figures.items()},
+    }
+    counts = [f"{c}{suffix}" for c in PEOPLE[:2] for suffix in ("", "_min")]
+    pairs = pairs.round({"people_without_notice": 1, "people_without_notice_min": 1})
+    pairs = pairs.astype(dict.fromkeys(counts, "int64"))
+    totals = {
+        b: {c: (round(v, 1) if c == "people_without_notice" else int(v)) for c, v in t.items()}
+        for b, t in totals.items()
+    }
     return {"pairs": pairs, "totals": totals}
 
 
@@ -413,7 +487,9 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
     avail = avail.assign(size=size[avail["group"].to_numpy()])
     users_available = avail[avail["available"]].groupby("feature_id")["size"].sum()
-    reason = avail[~avail["available"]].groupby("feature_id")["reason"].agg(lambda r: r.mode().iloc[0])
+    lost = avail[~avail["available"]].groupby("feature_id")
+    reason = lost["reason"].agg(lambda r: r.mode().iloc[0])
+    certainty = lost["certainty"].agg(lambda r: r.mode().iloc[0])
     n_f = len(sc.features)
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
     off = avail[~avail["available"]]
@@ -431,22 +507,27 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
         [out["users_available"] == 0, out["users_available"] < out["users"]], ["lost", "partly"], "available"
     )
     out["reason"] = reason.reindex(sc.features).fillna("")
+    out["certainty"] = certainty.reindex(sc.features).fillna("")
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
 
-def analysis(tenant: Tenant, configuration: str | Configuration = "default") -> Result:
-    """The whole analysis of a single tenant under a configuration, in one pass: totals,
-    exposure, features and the flows with their records (see Result)."""
-    return analyse(scenario(tenant, configuration))
+def analysis(tenant: Tenant, configuration: str | Configuration = "default", bound: str = "max") -> Result:
+    """The whole analysis of a single tenant under a configuration, in one pass: totals (at
+    `bound`), exposure, features and the flows with their records (see Result)."""
+    return analyse(scenario(tenant, configuration), bound=bound)
 
 
 def each_tenant(
-    tenant: Tenant, configuration: str | Configuration, matrix: pd.DataFrame | None = None
+    tenant: Tenant,
+    configuration: str | Configuration,
+    matrix: pd.DataFrame | None = None,
+    bound: str = "max",
 ) -> Iterable[Result]:
     """The analysis of every tenant of `tenant` (one or several concatenated)."""
+    _check_bound(bound)
     policy = load_policy()
     for tid in tenant_ids(tenant):
-        yield analyse(scenario(one_tenant(tenant, tid), configuration, matrix, policy), policy)
+        yield analyse(scenario(one_tenant(tenant, tid), configuration, matrix, policy), policy, bound)
 
 
 def exposure(
@@ -461,6 +542,8 @@ def exposure(
     only - records_unbounded and records_unknown count the others apart, never as zero;
     cross_border_records: held at a location other than the tenant's hosting region (the
     public counts as outside); records_location_unknown: held where the sources do not say.
+    records_min/_max, record_days_min/_max, people_*_min/_max: the bounds (min: stated flows
+    only; max: every flow, equal to the unsuffixed figure).
     """
     frames = [r.exposure for r in each_tenant(tenant, configuration, matrix)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EXPOSURE_COLUMNS)
@@ -470,18 +553,24 @@ def feature_status(
     tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Features available and lost per tenant; columns FEATURE_COLUMNS. status: available (to
-    every user), partly, or lost (to none); reason: why it is unavailable where it is."""
+    every user), partly, or lost (to none); reason: why it is unavailable where it is;
+    certainty: how certain that is (switched off: stated; not ZMO eligible: inferred)."""
     frames = [r.features for r in each_tenant(tenant, configuration, matrix)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FEATURE_COLUMNS)
 
 
 def totals(
-    tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    matrix: pd.DataFrame | None = None,
+    bound: str = "max",
 ) -> pd.DataFrame:
     """One row per tenant; columns TOTAL_COLUMNS. Records count each content item once; people
     once per activity; exposure_score = records x min(window, SCORE_HORIZON_DAYS) with unbounded
-    and unknown windows counted as the horizon (a worst case for ranking, not a fact)."""
-    return pd.DataFrame([r.totals for r in each_tenant(tenant, configuration, matrix)], columns=TOTAL_COLUMNS)
+    and unknown windows counted as the horizon (a worst case for ranking, not a fact). FIGURES
+    are at `bound` (max: every flow; min: stated flows only), the *_min/*_max columns at both."""
+    results = each_tenant(tenant, configuration, matrix, bound)
+    return pd.DataFrame([r.totals for r in results], columns=TOTAL_COLUMNS)
 
 
 def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "features_available") -> pd.Series:
@@ -494,15 +583,17 @@ def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "feat
 
 
 def compare(
-    tenant: Tenant, configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr")
+    tenant: Tenant,
+    configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr"),
+    bound: str = "max",
 ) -> pd.DataFrame:
     """Totals side by side: one row per (tenant, configuration), TOTAL_COLUMNS plus
     `configuration` and `pareto` (efficient among the configurations compared, per tenant:
-    exposure score against features available)."""
+    exposure score at `bound` against features available)."""
     frames = []
     for config in configurations:
         c = _configuration(config)
-        frames.append(totals(tenant, c).assign(configuration=c.name))
+        frames.append(totals(tenant, c, bound=bound).assign(configuration=c.name))
     table = pd.concat(frames, ignore_index=True)
     table["pareto"] = pd.concat([pareto(part) for _, part in table.groupby("tenant_id", sort=False)])
     return table[["tenant_id", "configuration", *TOTAL_COLUMNS[1:], "pareto"]]
@@ -575,11 +666,13 @@ def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool
     return bool((wide[key] == value).all())
 
 
-def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFrame:
+def what_if(tenant: Tenant, base: str | Configuration = "default", bound: str = "max") -> pd.DataFrame:
     """Single setting changes on `base` ranked by exposure removed against features lost;
-    columns WHAT_IF_COLUMNS. Changes that alter no figure are left out. `pareto` marks changes
-    no other change (or the base) beats on both exposure score and features available; rank
-    orders Pareto-efficient changes first, then by score removed, then fewer features lost."""
+    columns WHAT_IF_COLUMNS, figures at `bound` (max: every flow; min: stated flows only).
+    Changes that alter no figure are left out. `pareto` marks changes no other change (or the
+    base) beats on both exposure score and features available; rank orders Pareto-efficient
+    changes first, then by score removed, then fewer features lost."""
+    _check_bound(bound)
     base_config = _configuration(base)
     policy = load_policy()
     frames = []
@@ -587,13 +680,13 @@ def what_if(tenant: Tenant, base: str | Configuration = "default") -> pd.DataFra
         applied = apply_configuration(one_tenant(tenant, tid), base_config)
         wide = flow_settings(applied)
         memo: dict = {}
-        ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy).totals
+        ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy, bound).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
             if _in_force(applied, wide, key, value):
                 continue  # already so for every user: nothing would change
             changed = scenario_from(*with_change(applied, wide, key, value), policy=policy, memo=memo)
-            t = analyse(changed, policy).totals
+            t = analyse(changed, policy, bound).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):
                 rows.append({"change": label, "key": key, "value": value, **t})
         table = pd.DataFrame(rows)

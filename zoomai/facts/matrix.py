@@ -266,7 +266,9 @@ def features(matrix: pd.DataFrame) -> pd.DataFrame:
 
     Columns: feature_id, product, feature, zmo_eligible, zdr_items (count of ZDR-eligible
     content items), min_client_version, mobile_only, added_in_version, added_in_source,
-    inputs, outputs (content item names, '; '-joined).
+    inputs, outputs (content item names, '; '-joined), attributes_documented_in (the whitepaper
+    version that first documented the ZMO/ZDR flags and minimum version: the later of
+    added_in_version and policy fact attributes_documented_from).
     """
     grouped = matrix.groupby("feature_id", sort=False, observed=True)
     out = grouped.agg(
@@ -282,6 +284,10 @@ def features(matrix: pd.DataFrame) -> pd.DataFrame:
     for direction in ("input", "output"):
         items = matrix[matrix["direction"] == direction].groupby("feature_id", sort=False)["content_item"]
         out[f"{direction}s"] = items.agg("; ".join)
+    documented = str(load_policy().value("attributes_documented_from"))
+    out["attributes_documented_in"] = [
+        max(v, documented, key=parse_version) for v in out["added_in_version"].astype(str)
+    ]
     return out.reset_index()
 
 
@@ -303,7 +309,8 @@ def changes(matrix: pd.DataFrame, since: str, until: str) -> pd.DataFrame:
     """Features the whitepaper changelog added after version `since`, up to and including `until`.
 
     Only rows whose added_in_source is 'changelog' count: a feature the changelog never
-    mentions was not 'added' by any listed version.
+    mentions was not 'added' by any listed version. ZMO eligibility and minimum version are
+    empty where the whitepaper documented them only after `until` (attributes_documented_in).
     """
     lo, hi = parse_version(since), parse_version(until)
     if lo >= hi:
@@ -311,10 +318,12 @@ def changes(matrix: pd.DataFrame, since: str, until: str) -> pd.DataFrame:
     feats = features(matrix)
     version = feats["added_in_version"].map(parse_version)
     mask = (feats["added_in_source"] == "changelog") & (version > lo) & (version <= hi)
-    return feats.loc[
-        mask,
-        ["added_in_version", "product", "feature", "zmo_eligible", "min_client_version", "inputs", "outputs"],
-    ].reset_index(drop=True)
+    columns = ["added_in_version", "product", "feature", "zmo_eligible", "min_client_version"]
+    out = feats.loc[mask, [*columns, "attributes_documented_in", "inputs", "outputs"]]
+    out = out.astype({"zmo_eligible": "boolean", "min_client_version": object})
+    later = out["attributes_documented_in"].map(parse_version) > hi
+    out.loc[later, ["zmo_eligible", "min_client_version"]] = pd.NA
+    return out.reset_index(drop=True)
 
 
 def version_history(matrix: pd.DataFrame) -> pd.DataFrame:

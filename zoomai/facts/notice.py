@@ -20,9 +20,10 @@ from zoomai.core.paths import data_file
 from zoomai.core.versions import parse_version
 from zoomai.core.yamlio import line_of, load_model, read_yaml
 from zoomai.facts.matrix import load_feature_matrix
-from zoomai.facts.policy import load_policy
+from zoomai.facts.policy import Source, load_policy
 from zoomai.facts.registry import SPECS
 
+# source: the cited basis, 'document [version], section'.
 RULE_COLUMNS = ["feature_id", "people", "mechanism", "fact", "setting", "source"]
 
 
@@ -33,7 +34,7 @@ class Rule(BaseModel):
     mechanism: Literal["client_version", "setting", "none"]
     fact: str | None = None
     setting: str | None = None
-    source: str
+    source: Source
 
     @model_validator(mode="after")
     def _needs(self) -> Rule:
@@ -62,8 +63,16 @@ def _load(path: Path) -> pd.DataFrame:
     known = set(load_feature_matrix()["feature_id"])
     policy = load_policy()
     facts = set(policy.facts["id"])
+    docs = policy.documents.set_index("id")
     problems, rows, seen = [], [], set()
     for i, rule in enumerate(parsed.rules):
+        cite = policy.cite_source(rule.source)
+        if rule.source.document not in docs.index:
+            where = line_of(lines, ("rules", i, "source", "document"))
+            expected = sorted(docs.index)
+            problems.append(
+                Problem(where, f"rules.{i}.source.document", f"unknown document; expected one of {expected}")
+            )
         for j, feature in enumerate(rule.features):
             where = line_of(lines, ("rules", i, "features", j))
             if feature not in known:
@@ -71,7 +80,7 @@ def _load(path: Path) -> pd.DataFrame:
             elif feature in seen:
                 problems.append(Problem(where, f"rules.{i}.features", f"{feature!r} has two rules"))
             seen.add(feature)
-            rows.append({"feature_id": feature, **rule.model_dump(exclude={"features"})})
+            rows.append({"feature_id": feature, **rule.model_dump(exclude={"features"}), "source": cite})
         if rule.fact and rule.fact not in facts:
             where = line_of(lines, ("rules", i, "fact"))
             problems.append(Problem(where, f"rules.{i}.fact", f"unknown policy fact {rule.fact!r}"))

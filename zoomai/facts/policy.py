@@ -31,7 +31,12 @@ FactKind = Literal[
     "training",
     "access",
     "security_control",
+    "scope",
+    "changelog",
 ]
+# How certain a fact or flow is: stated (the source says it), possible (the source says it may
+# be so), inferred (the project's reading of an ambiguous passage), assumed (an analysis choice).
+Certainty = Literal["stated", "possible", "inferred", "assumed"]
 PartyKind = Literal[
     "zoom",
     "model_provider",
@@ -82,6 +87,7 @@ class WhitepaperVersion(Strict):
 class CitedList(Strict):
     values: list[str] = Field(min_length=1)
     source: Source
+    note: str | None = None  # e.g. that the list is open ("such as")
 
 
 class Location(Strict):
@@ -110,9 +116,17 @@ class Fact(Strict):
     customer_control: str | None = None
     condition: Literal["if_shared"] | None = None  # held only if the output is posted/sent/published
     applies_to: list[ContentRef] | None = None
+    # Retention: when the source allows longer than `value` ("unless the law requires longer").
+    longer_if: str | None = None
+    certainty: Certainty = "stated"
+    reading: str | None = None  # required for inferred and assumed facts: the reading written down
 
     @model_validator(mode="after")
     def _retention(self) -> Fact:
+        if self.certainty in ("inferred", "assumed") and not self.reading:
+            raise ValueError(
+                f"a fact of certainty {self.certainty} needs `reading`: the reading written down"
+            )
         if self.kind == "retention":
             if self.party_kind is None or self.location is None:
                 raise ValueError("a retention fact needs party_kind and location")
@@ -164,6 +178,13 @@ class Facts(pa.DataFrameModel):
     condition: Series[pd.StringDtype] = pa.Field(
         nullable=True, description="Retention: if_shared = held only once the output is posted or sent."
     )
+    longer_if: Series[pd.StringDtype] = pa.Field(
+        nullable=True, description="Retention: when the source allows longer than the maximum."
+    )
+    certainty: Series[str] = pa.Field(
+        isin=["stated", "possible", "inferred", "assumed"], description="How certain the fact is."
+    )
+    reading: Series[pd.StringDtype] = pa.Field(nullable=True, description="The reading, if inferred/assumed.")
     document: Series[str] = pa.Field(description="Source document id.")
     section: Series[str] = pa.Field(description="Section of the source document.")
 
@@ -203,9 +224,13 @@ class Policy:
     def cite(self, fact_id: str) -> str:
         """'whitepaper v5.0, <section>' for a fact."""
         row = self.fact(fact_id)
-        doc = self.documents.set_index("id").loc[row["document"]]
-        version = f" v{doc['version']}" if pd.notna(doc["version"]) else ""
-        return f"{row['document']}{version}, {row['section']}"
+        return self.cite_source(Source(document=row["document"], section=row["section"]))
+
+    def cite_source(self, source: Source) -> str:
+        """'whitepaper v5.0, <section>' for a document id (of `documents`) and a section."""
+        versions = self.documents.set_index("id")["version"]
+        version = versions.get(source.document)
+        return f"{source.document}{f' v{version}' if pd.notna(version) else ''}, {source.section}"
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -236,13 +261,25 @@ def _load(path: Path) -> Policy:
                 "max_kind": ("bounded" if bounded else f.value) if retention else None,
                 "customer_control": f.customer_control,
                 "condition": f.condition,
+                "longer_if": f.longer_if,
+                "certainty": f.certainty,
+                "reading": f.reading,
                 "document": f.source.document,
                 "section": f.source.section,
             }
         )
     facts = pd.DataFrame(rows)
     facts["kind"] = pd.Categorical(facts["kind"], categories=list(FactKind.__args__))
-    for col in ("party_kind", "party", "location", "max_kind", "customer_control", "condition"):
+    for col in (
+        "party_kind",
+        "party",
+        "location",
+        "max_kind",
+        "customer_control",
+        "condition",
+        "longer_if",
+        "reading",
+    ):
         facts[col] = facts[col].astype("string")
     for col in ("min_days", "max_days"):
         facts[col] = facts[col].astype("Int64")

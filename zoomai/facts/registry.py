@@ -441,6 +441,11 @@ RETENTION_LIMITS: dict[str, tuple[str, str]] = {
         "phone.auto_delete_data_after_retention_duration.voicemail_days",
     ),
 }
+# Further period keys that bound the same content: content posted in Team Chat may go to a
+# channel, kept for the channels' period (the window is the longest of the periods).
+RETENTION_EXTRA_PERIODS: dict[str, tuple[str, ...]] = {
+    "team_chat_retention": ("chat.set_retention_period_in_cloud.retention_period_of_channels",),
+}
 # Days per retention-period unit, as Zoom writes them ("2m", or time_unit "month").
 UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _PERIOD_UNITS = {unit[0]: days for unit, days in UNIT_DAYS.items()}

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from zoomai.facts.certainty import load_flow_rules
 from zoomai.facts.policy import Policy, load_policy
 
 FINDING_COLUMNS = ["finding", "source"]
@@ -34,6 +35,38 @@ def _n(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def _range(low: float, high: float) -> str:
+    return _n(high) if low == high else f"between {_n(low)} and {_n(high)}"
+
+
+def records_range(totals: Mapping[str, object]) -> str:
+    """The records sentence in bounds: lower (stated flows) to upper (every flow)."""
+    third = _range(totals["third_party_records_min"], totals["third_party_records_max"])
+    return (
+        f"{_range(totals['records_min'], totals['records_max']).capitalize()} content records are held "
+        f"by some party, {third} of them by third parties (model providers and subprocessors); the "
+        "lower figure counts only what the sources state happens, the upper also what they say may."
+    )
+
+
+def provider_ranges(items: pd.DataFrame) -> pd.DataFrame:
+    """One finding per model provider in `items` (exposure.Result.items): the range of content
+    records that may reach it; columns FINDING_COLUMNS."""
+    providers = items[items["party_kind"] == "model_provider"]
+    source = load_flow_rules().set_index("rule").loc["model_provider", "source"]
+    rows = [
+        (
+            f"{_range(part['records_min'].sum(), part['records'].sum()).capitalize()} content records "
+            f"may reach {party}; the whitepaper says third-party models such as {party}'s may be used "
+            "for certain features, not which features use which provider.",
+            source,
+        )
+        for party, part in providers.groupby("party", sort=True)
+        if part["records"].sum() > 0
+    ]
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
 def executive_summary(
     totals: Mapping[str, object],
     features: pd.DataFrame,
@@ -48,18 +81,10 @@ def executive_summary(
     """
     policy = policy or load_policy()
     rows: list[tuple[str, str]] = []
-    records = int(totals["records"])
-    third = int(totals["third_party_records"])
-    if records == 0:
+    if int(totals["records"]) == 0:
         rows.append(("No AI Companion content is processed under this configuration.", ""))
     else:
-        rows.append(
-            (
-                f"{_n(records)} content records are held by some party; {_n(third)} of them "
-                f"({third / records:.0%}) by third parties (model providers and subprocessors).",
-                policy.cite("provider_trust_safety_retention"),
-            )
-        )
+        rows.append((records_range(totals), policy.cite("provider_trust_safety_retention")))
     unknown, unbounded = int(totals["records_unknown"]), int(totals["records_unbounded"])
     if unknown:
         rows.append(

@@ -143,11 +143,11 @@ def tenant_risk(
     `totals`: zoomai.analysis.exposure.analysis(...).totals (or a row of totals); `features`: its
     features; `guarantees`: zoomai.guarantees.option_guarantees.
     """
-    figures = {k: v for k, v in totals.items() if k != "tenant_id"}
+    figures = {k: v for k, v in totals.items() if k not in ("tenant_id", "bound")}
     lost = features[(features["status"] == "lost") & (features["uses"] > 0)]
     unmet = guarantees[(guarantees["kind"] == "guarantees") & ~guarantees["holds"].astype(bool)]
     return {
-        **{k: (float(v) if k == "people_without_notice" else int(v)) for k, v in figures.items()},
+        **{k: (float(v) if k.startswith("people_without_notice") else int(v)) for k, v in figures.items()},
         "features_lost_in_use": int(len(lost)),
         "guarantees_not_met": int(len(unmet)),
     }

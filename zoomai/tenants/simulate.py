@@ -7,9 +7,9 @@ stream comes from `numpy.random.SeedSequence([seed, sha256(profile id), sha256(p
 Usage is generated per activity kind (meeting, chat, call, ...) with numpy, no Python loop per
 user or per row: activities per user are Poisson counts, and each feature of the kind is used in
 an activity with the profile's probability wherever the feature is available to the user (in
-force in the effective settings, product available, client recent enough, mobile-only features on
-mobile, third-party-model features only without ZMO). One row per use; rows of one activity
-share an `activity_id`.
+force in the effective settings, product available, mobile-only features on mobile, third-party-
+model features only without ZMO; minimum client versions are "recommended", not a gate). One
+row per use; rows of one activity share an `activity_id`.
 """
 
 from __future__ import annotations
@@ -489,18 +489,6 @@ def feature_facts() -> pd.DataFrame:
     return facts
 
 
-def _version_number(versions: pd.Series) -> np.ndarray:
-    """Versions as comparable integers (unknown -> max, so unknown clients are not held back)."""
-    codes, uniques = pd.factorize(versions)
-    numbers = np.array([_vnum(v) for v in uniques] + [np.iinfo(np.int64).max], dtype=np.int64)
-    return numbers[codes]  # factorize marks missing as -1 -> the last entry
-
-
-def _vnum(version: str) -> int:
-    major, minor, patch = parse_version(version)[:3]
-    return (major * 1000 + minor) * 100_000 + patch
-
-
 def _in_force(run: Run, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """feature_id -> per user: some switch of the feature is in force (effective settings)."""
     from zoomai.tenants.effective import effective_settings
@@ -529,13 +517,10 @@ def available(run: Run, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray
     organiser = run.rng("organisers").random(len(users)) < run.profile.population.event_organiser_share
     product_ok = {"Phone": users["site_id"].notna().to_numpy(), "Events": organiser}
     mobile = (users["platform"] == "mobile").to_numpy()
-    version = _version_number(users["client_version"])
     in_force = _in_force(run, tables)
     out = {}
     for fid, f in facts.iterrows():
         ok = in_force[fid] & product_ok.get(f["product"], True)
-        if pd.notna(f["min_client_version"]):
-            ok = ok & (version >= _vnum(f["min_client_version"]))
         if f["mobile_only"]:
             ok = ok & mobile
         if zmo_only and not f["zmo_eligible"]:
