@@ -310,7 +310,7 @@ def export(tmp: Path, **files) -> Path:
 
 
 def imp(tmp: Path, src: Path, *extra) -> list:
-    return ["import-settings", src, "--out", tmp / "out", *extra]
+    return ["import-settings", src, "--out", tmp / "out", "--region", "US", *extra]
 
 
 def import_dir_missing(tmp):

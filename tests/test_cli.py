@@ -55,7 +55,7 @@ def table_commands() -> list[str]:
 
 
 def test_format_json_everywhere_a_table_is_printed():
-    assert table_commands() == ["compare", "exposure", "facts", "flows", "matrix", "settings"]
+    assert table_commands() == ["compare", "diff", "exposure", "facts", "flows", "matrix", "settings"]
     for name in table_commands():
         choices = next(a.choices for a in subcommands()[name]._actions if "--format" in a.option_strings)
         assert set(choices) == {"csv", "markdown", "json"}, name

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from zoomai.analysis.drift import drift, load_side, widens_exposure
+from zoomai.cli.conventions import add_format, epilog
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.importer import import_settings
@@ -96,6 +97,18 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+PULL_STATUS = """\
+exit status:
+  0    success: a snapshot written (and imported, with --import)
+  2    wrong input, missing credentials, or a required endpoint failed: nothing written
+  130  interrupted: answers so far kept for --resume"""
+DIFF_STATUS = """\
+exit status:
+  0  nothing widens exposure
+  1  something widens exposure (for cron and CI alerts)
+  2  wrong input (option, file or value): one message on stderr naming it"""
+
+
 def _register_pull(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "pull",
@@ -103,8 +116,20 @@ def _register_pull(sub: argparse._SubParsersAction) -> None:
         description="Read account, group and user settings with locks, users, groups, Phone sites and "
         "users, and meeting usage from the Zoom REST API (Server-to-Server OAuth) into "
         f"OUT/<UTC timestamp>/. Credentials: {', '.join(ENV_NAMES)} from the environment or --credentials.",
+        epilog=epilog(
+            "zoomai pull --out ~/zoom/acme/snapshots --import ~/zoom/acme/tenant --region DE",
+            "zoomai pull --out ~/zoom/acme/snapshots --resume",
+            "zoomai pull --api-base http://127.0.0.1:8765/v2 --out /tmp/fake/snapshots",
+            status=PULL_STATUS,
+        ),
     )
-    p.add_argument("--out", required=True, type=Path, help="snapshots folder (one subfolder per pull)")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FOLDER",
+        help="a folder: the snapshots folder (one subfolder per pull)",
+    )
     p.add_argument(
         "--credentials", type=Path, help="file of NAME=VALUE lines (chmod 600) instead of the environment"
     )
@@ -156,12 +181,16 @@ def _register_diff(sub: argparse._SubParsersAction) -> None:
         help="what changed between two snapshots or tenant folders, and whether it widened exposure",
         description="List settings added, removed and changed per level and scope, locks added and "
         "removed, users and groups added and removed, and the features, parties and external summary "
-        "sharing newly reaching users present in both. Exit 0: exposure not widened; 1: widened; "
-        "2: bad input.",
+        "sharing newly reaching users present in both.",
+        epilog=epilog(
+            "zoomai diff snapshots/20261125T060000Z snapshots/20261202T060000Z --region DE",
+            "zoomai diff old_tenant/ new_tenant/ --format json",
+            status=DIFF_STATUS,
+        ),
     )
     p.add_argument("old", metavar="OLD", type=Path, help="earlier snapshot or tenant folder")
     p.add_argument("new", metavar="NEW", type=Path, help="later snapshot or tenant folder")
-    p.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    add_format(p)
     p.add_argument(
         "--region", type=region_arg, help="hosting region of snapshots (tenant folders carry theirs)"
     )
