@@ -323,7 +323,7 @@ def executive_summary(
             order,
         )
         rows.append(
-            (key, rules.groups[rule.group], level.level, rule.text.format(**fields), level.reason, cite)
+            (key, rules.groups[rule.group].title, level.level, rule.text.format(**fields), level.reason, cite)
         )
     rows.sort(key=lambda r: r[0])
     return pd.DataFrame([r[1:] for r in rows], columns=FINDING_COLUMNS)

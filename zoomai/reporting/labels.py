@@ -241,9 +241,13 @@ CODE_COLUMNS = (
     "window",
     "worst_window",
     "kind",
+    "added_in_source",
+    "feature",  # feature names pass through; the notice facts' codes get words
 )
 CATEGORY_COLUMNS = ("data_category",)
 VALUE_COLUMNS = ("value", "account_value")  # values of the row's setting `key`
+# Columns that show machine keys on purpose (the fideslang key beside a category's name).
+CODE_KEY_COLUMNS = ("fides_key",)
 
 
 def humanise(df: pd.DataFrame, keep_keys: bool = True) -> pd.DataFrame:

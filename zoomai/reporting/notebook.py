@@ -45,7 +45,8 @@ table.zoomai-table { border-collapse: collapse; max-width: 100%; table-layout: a
   margin: 0; }
 table.zoomai-table th, table.zoomai-table td { text-align: left !important; vertical-align: top;
   padding: 3px 8px; }
-table.zoomai-table td { overflow-wrap: anywhere; }
+table.zoomai-table td { overflow-wrap: break-word; }
+table.zoomai-table td.code { overflow-wrap: anywhere; font-size: 12px; }
 table.zoomai-table th { border-bottom: 1px solid #888; overflow-wrap: normal; hyphens: auto; }
 table.zoomai-table td.num { text-align: right !important; white-space: nowrap; }
 table.zoomai-table tbody tr:nth-child(even) { background: #f5f5f5; }
@@ -142,8 +143,11 @@ def _styled(df: pd.DataFrame, human: bool, right: tuple[str, ...] = ()) -> str:
     frame = _cells(source)  # formatted under the machine names (estimates are marked by name)
     if human:
         frame = frame.rename(columns=labels.column)
+    code = [c in labels.CODE_KEY_COLUMNS for c in source.columns]
     classes = pd.DataFrame(
-        [["num" if n else "" for n in numeric]] * len(frame), index=frame.index, columns=frame.columns
+        [["num" if n else "code" if k else "" for n, k in zip(numeric, code, strict=True)]] * len(frame),
+        index=frame.index,
+        columns=frame.columns,
     )
     digest = hashlib.sha256(frame.to_json().encode()).hexdigest()[:10]
     styler = (
