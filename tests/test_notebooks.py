@@ -13,10 +13,10 @@ from conftest import CHECK, NOTEBOOK_OUTPUTS, REPO
 from papermill.inspection import inspect_notebook
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-PARAMETERS = {
-    "feature_matrix": {"summary_path": '""'},
-    "data_flows": {"configuration": '"default"', "region": '"US"', "summary_path": '""'},
-    "settings_audit": {"tenant": '"us_enterprise_defaults"', "summary_path": '""'},
+PARAMETERS = {  # run_id: shown in the report header (zoomai report's run), empty by hand
+    "feature_matrix": {"run_id": '""', "summary_path": '""'},
+    "data_flows": {"configuration": '"default"', "region": '"US"', "run_id": '""', "summary_path": '""'},
+    "settings_audit": {"tenant": '"us_enterprise_defaults"', "run_id": '""', "summary_path": '""'},
 }
 CELL_METADATA = {"tags"}
 # Notebooks call zoomai; none of this belongs in a cell.

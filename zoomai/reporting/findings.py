@@ -67,7 +67,7 @@ class Rule(BaseModel):
     def _known_fact(cls, value: str | None, info: ValidationInfo) -> str | None:
         facts = (info.context or {}).get("facts")
         if value is not None and facts is not None and value not in facts:
-            raise ValueError(f"not a policy fact id of data/policy.yaml: {value!r}")
+            raise ValueError("not a policy fact id of data/policy.yaml")
         return value
 
     @field_validator("severity")

@@ -64,7 +64,8 @@ def setup(run_id: str = "") -> None:
     id shown in the header (`run_id`: the `zoomai report` run; empty outside a run). Also
     restarts figure ids, so a notebook run in a reused kernel gives the same HTML."""
     _figure_ids.clear()
-    _run["id"] = _check_str(run_id)
+    check_parameters(run_id=run_id)
+    _run["id"] = run_id
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.max_colwidth", None)

@@ -1,0 +1,153 @@
+"""zoomai.reporting.findings: severity and sections from data/finding_rules.yaml, worked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from zoomai.core.errors import DataError
+from zoomai.core.paths import data_file
+from zoomai.reporting import findings
+
+TOTALS = {
+    "records": 1000,
+    "third_party_records": 300,  # 30%: High (at least 25%)
+    "records_unknown": 40,  # 4%: Low (below 5%)
+    "records_unbounded": 100,  # 10%: Medium (at least 5%)
+    "cross_border_records": 0,  # no finding
+    "people_internal": 900,
+    "people_external": 100,
+    "people_without_notice": 59.7,  # of 1,000 people: 6%: High (at least 5%), shown "about 60"
+    "exposure_score": 10_000,
+}
+FEATURES = pd.DataFrame(
+    [
+        # the tenant switched background generation off itself; meeting summary is on and used
+        dict(feature_id="meetings.virtual_background_generation", product="Meetings",
+             feature="Virtual background generation", users=10, users_available=0, uses=0, uses_lost=0,
+             status="lost", reason="switched off", tenant_id="t"),
+        dict(feature_id="meetings.meeting_summary", product="Meetings", feature="Meeting summary",
+             users=10, users_available=10, uses=7, uses_lost=0, status="available", reason="", tenant_id="t"),
+    ]
+)  # fmt: skip
+GUARANTEES = pd.DataFrame(
+    {
+        "label": ["Zero Data Retention"] * 3,
+        "kind": ["guarantees", "still_flows", "still_flows"],
+        "holds": [False, True, False],
+        "statement": ["A holds.", "B flows.", "C."],
+        "source_section": ["s1", "s2", "s3"],
+    }
+)
+KEY = "in_meeting.meeting_summary_with_ai_companion.who_will_receive_summary"
+CHANGES = pd.DataFrame(
+    [
+        dict(change="zmo=true", key="zmo", value="true", score_removed=5000, features_lost=2),
+        dict(change=f"{KEY}=1", key=KEY, value="1", score_removed=400, features_lost=0),
+        dict(change=f"{KEY}=3", key=KEY, value="3", score_removed=400, features_lost=0),
+        dict(change="recording.auto_delete_cmr=true", key="recording.auto_delete_cmr", value="true",
+             score_removed=3000, features_lost=0),
+        dict(change="chat.ai_quick_reply=false", key="chat.ai_quick_reply", value="false",
+             score_removed=-10, features_lost=1),
+    ]
+)  # fmt: skip
+
+
+def test_findings_by_section_and_severity():
+    summary = findings.executive_summary(TOTALS, FEATURES, GUARANTEES, CHANGES, "default")
+    assert list(summary.columns) == findings.FINDING_COLUMNS
+    rows = list(zip(summary["group"], summary["severity"], summary["finding"], strict=True))
+    assert [(g, s) for g, s, _ in rows] == [
+        ("Risks", "High"),  # third parties 30%
+        ("Risks", "High"),  # people without notice 6%
+        ("Risks", "High"),  # the ZDR guarantee that does not hold
+        ("Risks", "Medium"),  # kept until deleted 10%
+        ("Risks", "Low"),  # unknown windows 4%
+        ("Caveats (what an option does not cover)", "Low"),  # B flows (C does not hold: not shown)
+        ("Recommended changes", "High"),  # see the next test
+        ("Recommended changes", "Low"),
+        ("Recommended changes", "High"),
+    ]
+    text = "\n".join(summary["finding"])
+    assert "300 of 1,000 content records (30%) are held by third parties" in text
+    assert "about 60 of 1,000 people touched (counted per activity; 100 external)" in text and "(6%)" in text
+    assert "Guarantee of Zero Data Retention not met: A holds." in text
+    assert "Still flows despite Zero Data Retention: B flows." in text and "C." not in text
+    assert "outside the tenant's hosting region" not in text  # no cross-border records
+    assert "Virtual background" not in text  # switched off by the tenant: not lost
+
+
+def test_recommended_changes_lose_nothing_first_and_say_who_makes_them():
+    summary = findings.executive_summary(TOTALS, FEATURES, GUARANTEES, CHANGES, "default")
+    changes = summary[summary["group"] == "Recommended changes"]
+    assert list(changes["finding"]) == [
+        # no feature lost, most removed first: 3,000 of 10,000 = 30% -> High (at least 25%)
+        "Turn on auto-delete cloud recordings: removes 30% of the exposure score; loses no feature.",
+        # values 1 and 3 remove the same 4% (Low): the milder one, 3, is shown once
+        "Set who receives meeting summaries to Host and invitees in the organisation: removes 4% of "
+        "the exposure score; loses no feature.",
+        # losing features comes after; ZMO is made by Zoom support. 50% -> High
+        "Turn on Zoom-hosted Models Only (ZMO) (through Zoom support): removes 50% of the exposure "
+        "score; loses 2 feature(s). Zoom support must make this change.",
+    ]
+    assert list(changes["severity"]) == ["High", "Low", "High"]
+    assert set(changes["source"]) == {findings.load_rules().rules["change"].source}
+
+
+def test_sections_read_in_order_with_their_empty_sentences():
+    sections = findings.sections()
+    assert list(sections) == ["Risks", "Caveats (what an option does not cover)", "Recommended changes"]
+    assert all(sentence.endswith(".") for sentence in sections.values())
+
+
+def test_a_feature_the_tenant_switched_off_is_not_lost_under_default():
+    states = findings.feature_states(FEATURES, "default")
+    assert list(states["status"]) == ["tenant_off", "available"]
+    # ai_off switches every feature off itself: there the background generation is lost
+    assert list(findings.feature_states(FEATURES, "ai_off")["status"]) == ["lost", "available"]
+    used = FEATURES.assign(status="lost", reason="switched off", users_available=0)
+    assert list(findings.lost_in_use(used, "ai_off")["feature_id"]) == ["meetings.meeting_summary"]
+    assert findings.lost_in_use(used, "default").empty
+
+
+def _rules_with(tmp_path, change) -> str:
+    spec = yaml.safe_load(data_file("finding_rules.yaml").read_text())
+    change(spec)
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(DataError) as err:
+        findings.load_rules(path)
+    return str(err.value)
+
+
+def test_rules_file_is_validated(tmp_path):
+    def unknown_field(spec):
+        spec["rules"]["cross_border"]["text"] = "{cross} records to {country}"
+
+    assert "rules.cross_border.text: unknown field(s) country; this rule has cross, share" in _rules_with(
+        tmp_path, unknown_field
+    )
+
+    def unordered(spec):
+        spec["rules"]["change"]["severity"][0]["at_least"] = 0.01
+
+    assert "from the highest down" in _rules_with(tmp_path, unordered)
+
+    def missing_rule(spec):
+        del spec["rules"]["no_content"]
+
+    assert "missing no_content" in _rules_with(tmp_path, missing_rule)
+
+    def bad_fact(spec):
+        spec["rules"]["cross_border"]["fact"] = "no_such_fact"
+
+    text = _rules_with(tmp_path, bad_fact)
+    assert (
+        "field rules.cross_border.fact: not a policy fact id of data/policy.yaml, got 'no_such_fact'" in text
+    )
+
+    def bad_level(spec):
+        spec["rules"]["still_flows"]["severity"][0]["level"] = "Critical"
+
+    assert "expected one of High, Medium, Low, got 'Critical'" in _rules_with(tmp_path, bad_level)
