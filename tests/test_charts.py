@@ -231,8 +231,8 @@ def test_what_if_chart_speaks_words_and_splits_by_features_lost():
     bars = {t.name: list(t.y) for t in fig.data}
     assert bars["loses features"] == ["Turn on Zoom-hosted Models Only (ZMO) (through Zoom support)"]
     assert bars["loses no feature"] == [  # plotly draws the first category at the bottom
-        "Set who receives meeting summaries to Host and invitees in the organisation",
-        "Turn on auto-delete cloud recordings",
+        'Set "Who receives meeting summaries" to Host and invitees in the organisation',
+        'Turn on "Auto-delete cloud recordings"',
     ]
     assert list(fig.layout.yaxis.categoryarray)[-1].startswith("Turn on Zoom-hosted")  # most removed: top
 
@@ -240,18 +240,24 @@ def test_what_if_chart_speaks_words_and_splits_by_features_lost():
 def test_pareto_labels_take_turns_and_point_inwards_at_the_edges():
     table = pd.DataFrame(
         {
-            "configuration": ["default", "zdr", "hardened", "ai_off"],
-            "exposure_score": [100, 90, 30, 0],
-            "features_available": [10, 10, 6, 0],
-            "pareto": [False, True, True, True],
+            "configuration": ["default", "zmo", "zdr", "hardened", "ai_off"],
+            "exposure_score": [100, 100, 90, 30, 0],
+            "features_available": [10, 10, 10, 6, 0],
+            "pareto": [False, False, True, True, True],
         }
     )
     fig = charts.pareto_chart(table)
-    positions = {text: pos for t in fig.data[1:] for text, pos in zip(t.text, t.textposition, strict=True)}
-    # same x (10 features): lowest score below, the next above; both at the right edge: leftwards
-    assert positions["Zero Data Retention (ZDR)"] == "bottom left"
-    assert positions["Tenant's own settings (default)"] == "top left"
-    assert positions["Hardened"] == "top center" and positions["AI Companion off"] == "top right"
+    positions = {
+        text: pos for t in fig.data[1:] for text, pos in zip(t.text, t.textposition, strict=True) if text
+    }
+    # same x (10 features): lowest score below, the next above; both at the right edge: leftwards;
+    # default and zmo coincide: one label for both
+    assert positions == {
+        "Zero Data Retention (ZDR)": "bottom left",
+        "Tenant's own settings (default) = Zoom-hosted Models Only (ZMO)": "top left",
+        "Hardened": "top center",
+        "AI Companion off": "top right",
+    }
     assert fig.layout.yaxis.title.text == "Exposure score (record-days)"
 
 

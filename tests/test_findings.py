@@ -83,9 +83,9 @@ def test_recommended_changes_lose_nothing_first_and_say_who_makes_them():
     changes = summary[summary["group"] == "Recommended changes"]
     assert list(changes["finding"]) == [
         # no feature lost, most removed first: 3,000 of 10,000 = 30% -> High (at least 25%)
-        "Turn on auto-delete cloud recordings: removes 30% of the exposure score; loses no feature.",
+        'Turn on "Auto-delete cloud recordings": removes 30% of the exposure score; loses no feature.',
         # values 1 and 3 remove the same 4% (Low): the milder one, 3, is shown once
-        "Set who receives meeting summaries to Host and invitees in the organisation: removes 4% of "
+        'Set "Who receives meeting summaries" to Host and invitees in the organisation: removes 4% of '
         "the exposure score; loses no feature.",
         # losing features comes after; ZMO is made by Zoom support. 50% -> High
         "Turn on Zoom-hosted Models Only (ZMO) (through Zoom support): removes 50% of the exposure "

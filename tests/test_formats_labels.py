@@ -75,8 +75,10 @@ def test_changes_read_as_actions():
     assert labels.change("in_meeting.meeting_summary_with_ai_companion.enable", "false") == (
         "Switch off Meeting summary (Meetings)"
     )
-    assert labels.change("zoomai.meetings.summary_email", "link") == "Set meeting summary emails to Link only"
-    assert labels.change("recording.auto_delete_cmr", "true") == "Turn on auto-delete cloud recordings"
+    assert (
+        labels.change("zoomai.meetings.summary_email", "link") == 'Set "Meeting summary emails" to Link only'
+    )
+    assert labels.change("recording.auto_delete_cmr", "true") == 'Turn on "Auto-delete cloud recordings"'
 
 
 def test_configuration_in_words():

@@ -316,8 +316,9 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
     Pareto-efficient ones (no other is better on both) are joined by the frontier line.
 
     `table`: zoomai.exposure.compare with columns configuration, exposure_score,
-    features_available, pareto. Points are labelled with the configurations' titles, above and
-    below in turn where points sit close, so labels do not overlap.
+    features_available, pareto. Points are labelled with the configurations' titles (one label
+    'A = B' where configurations coincide), above and below in turn where points share a
+    number of features, so labels do not overlap.
     """
     fig = go.Figure()
     front = table[table["pareto"]].sort_values("features_available")
@@ -331,7 +332,7 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
             hoverinfo="skip",
         )
     )
-    position = _label_positions(table)
+    text, position = _point_labels(table)
     for efficient, colour, label in (
         (True, PALETTE[0], "Pareto-efficient"),
         (False, BAD, "dominated"),
@@ -342,11 +343,12 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
                 x=part["features_available"],
                 y=part["exposure_score"],
                 mode="markers+text",
-                text=[labels.configuration(c) for c in part["configuration"]],
+                text=[text[c] for c in part["configuration"]],
                 textposition=[position[c] for c in part["configuration"]],
+                customdata=[labels.configuration(c) for c in part["configuration"]],
                 marker={"size": 12, "color": colour, "symbol": "circle" if efficient else "x"},
                 name=label,
-                hovertemplate="%{text}<br>%{x} features, exposure score %{y:,}<extra></extra>",
+                hovertemplate="%{customdata}<br>%{x} features, exposure score %{y:,}<extra></extra>",
             )
         )
     top = float(table["exposure_score"].max()) if len(table) else 1.0
@@ -364,19 +366,25 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
     )
 
 
-def _label_positions(table: pd.DataFrame) -> dict[str, str]:
-    """Where each configuration's label goes: points with the same number of features take
-    turns above and below (from the lowest score up), and labels at the left and right edges
-    of the chart point inwards so they are not cut off."""
-    left, right = (
-        (table["features_available"].min(), table["features_available"].max()) if len(table) else (0, 0)
-    )
-    out = {}
-    for _, part in table.sort_values(["features_available", "exposure_score"]).groupby("features_available"):
-        for i, (config, x) in enumerate(zip(part["configuration"], part["features_available"], strict=True)):
-            side = "left" if x == right and right > left else "right" if x == left else "center"
-            out[str(config)] = f"{'bottom' if i % 2 == 0 and len(part) > 1 else 'top'} {side}"
-    return out
+def _point_labels(table: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """Each configuration's label text and position. Configurations on the same point share one
+    label ('A = B', on the first); points with the same number of features take turns below and
+    above (from the lowest score up); labels at the left and right edges point inwards."""
+    features = table["features_available"]
+    left, right = (features.min(), features.max()) if len(table) else (0, 0)
+    text, position = {}, {}
+    for x, column in table.sort_values(["features_available", "exposure_score"]).groupby(
+        "features_available", sort=False
+    ):
+        points = list(column.groupby("exposure_score", sort=True)["configuration"])
+        side = "left" if x == right and right > left else "right" if x == left else "center"
+        for i, (_, configs) in enumerate(points):
+            names = [str(c) for c in configs]
+            vertical = "bottom" if i % 2 == 0 and len(points) > 1 else "top"
+            for j, config in enumerate(names):
+                text[config] = " = ".join(labels.configuration(c) for c in names) if j == 0 else ""
+                position[config] = f"{vertical} {side}"
+    return text, position
 
 
 def what_if_chart(changes: pd.DataFrame, top: int = 15) -> go.Figure:

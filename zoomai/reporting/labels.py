@@ -152,9 +152,9 @@ def change(key: str, value: object) -> str:
     spec = SPECS.get(key)
     if spec is not None and spec.feature_id and str(value) == "false":
         return f"Switch off {feature(spec.feature_id)}"
-    if spec is not None and spec.type == "bool":
-        return f"Turn {setting_value(key, value)} {setting(key)[:1].lower()}{setting(key)[1:]}"
-    return f"Set {setting(key)[:1].lower()}{setting(key)[1:]} to {setting_value(key, value)}"
+    if spec is not None and spec.type == "bool":  # the admin console's wording, quoted
+        return f'Turn {setting_value(key, value)} "{setting(key)}"'
+    return f'Set "{setting(key)}" to {setting_value(key, value)}'
 
 
 # --- configurations, features, data categories, codes -----------------------------------------
