@@ -17,10 +17,11 @@ from zoomai.core.csvio import split_list
 from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.policy import PartyKind, load_policy
 
-# Okabe-Ito (safe with colour-vision deficiencies), then darker tones of the same hues.
+# Okabe-Ito (safe with colour-vision deficiencies), then further distinct tones; Okabe-Ito's
+# yellow is last for parties, as thin lines and small labels in yellow are hard to read on white.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-EXTRA = ["#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A", "#E68310", "#008695"]
-PARTY_COLOURS = OKABE_ITO + EXTRA
+EXTRA = ["#7F3C8D", "#8C510A", "#BCBD22", "#E73F74", "#17BECF", "#E68310", "#008695"]
+PARTY_COLOURS = [c for c in OKABE_ITO if c != "#F0E442"] + EXTRA + ["#F0E442"]
 # Categories: a second qualitative set (plotly's "Safe" and "Vivid"), so a category never looks
 # like a party in the Sankey where both appear.
 CATEGORY_COLOURS = [
