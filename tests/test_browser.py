@@ -267,3 +267,19 @@ def test_a_party_and_a_category_have_one_colour_in_every_chart(analyst_reports):
     assert len(where["Zoom"]) >= 3  # seen in several charts of several reports
     assert {n: c for n, c in colours.items() if len(c) > 1} == {}
     assert len({next(iter(colours[p])) for p in parties & set(colours)}) == len(parties & set(colours))
+
+
+@SKIP_BROWSER
+def test_width_check_catches_a_wide_table(browser, tmp_path):
+    page_file = tmp_path / "wide.html"
+    cells = "".join(f"<td>column_{i}_without_spaces_anywhere</td>" for i in range(40))
+    page_file.write_text(f"<html><body><table><tr>{cells}</tr></table></body></html>")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(page_file.as_uri(), wait_until="load")
+        seen = page.evaluate(MEASURE)
+    finally:
+        context.close()
+    assert seen["scroll"] > seen["client"] and seen["wide"]
+    assert _machine_words(seen["text"])  # the snake_case cells
