@@ -111,6 +111,9 @@ def test_settings_audit_escapes_group_names_and_saves_summary(tmp_path):
     figures = json.loads(summary.read_text())
     assert list(figures) == sorted(figures)
     assert figures["users"] == 80 and figures["groups_flagged"] >= 1
+    # the headline figures are shown once, as a table, with their labels
+    assert rendered.count("Groups flagged (open meetings and external summaries)") == 1
+    assert "groups_flagged" not in rendered
 
 
 def test_bad_parameter_stops_with_a_clear_message(tmp_path):

@@ -115,15 +115,9 @@ def setting(key: str) -> str:
 def setting_value(key: str, value: object) -> str:
     """A setting's value in words: on/off, enum words, days, or the text itself."""
     spec: SettingSpec | None = SPECS.get(key)
-    text = (
-        ""
-        if value is None or value is pd.NA
-        else str(value).lower()
-        if isinstance(value, bool)
-        else str(value)
-    )
-    if text == "":
+    if value is None or value is pd.NA or value == "":
         return "not set"
+    text = str(value).lower() if isinstance(value, bool) else str(value)
     if spec is None:
         return text
     if spec.type == "bool":
