@@ -250,7 +250,7 @@ def test_pareto_labels_take_turns_and_point_inwards_at_the_edges():
     positions = {
         text: pos for t in fig.data[1:] for text, pos in zip(t.text, t.textposition, strict=True) if text
     }
-    # same x (10 features): lowest score below, the next above; both at the right edge: leftwards;
+    # same x (10 features): highest score above, the next below; both at the right edge: leftwards;
     # default and zmo coincide: one label for both
     assert positions == {
         "Zero Data Retention (ZDR)": "bottom left",

@@ -72,8 +72,8 @@ def test_findings_by_section_and_severity():
     text = "\n".join(summary["finding"])
     assert "300 of 1,000 content records (30%) are held by third parties" in text
     assert "about 60 of 1,000 people touched (counted per activity; 100 external)" in text and "(6%)" in text
-    assert "Guarantee of Zero Data Retention not met: A holds." in text
-    assert "Still flows despite Zero Data Retention: B flows." in text and "C." not in text
+    assert 'Guarantee of "Zero Data Retention" not met: A holds.' in text
+    assert 'Still flows despite "Zero Data Retention": B flows.' in text and "C." not in text
     assert "outside the tenant's hosting region" not in text  # no cross-border records
     assert "Virtual background" not in text  # switched off by the tenant: not lost
 
@@ -106,6 +106,13 @@ def test_a_feature_the_tenant_switched_off_is_not_lost_under_default():
     assert list(states["status"]) == ["tenant_off", "available"]
     # ai_off switches every feature off itself: there the background generation is lost
     assert list(findings.feature_states(FEATURES, "ai_off")["status"]) == ["lost", "available"]
+    # not ZMO eligible: lost when the configuration turns ZMO on, not when the tenant has it already
+    zmo = FEATURES.assign(status="lost", reason="not ZMO eligible", users_available=0)
+    assert list(findings.feature_states(zmo, "default")["status"]) == ["tenant_off"] * 2
+    assert list(findings.feature_states(zmo, "zmo")["status"]) == ["lost"] * 2
+    assert list(findings.feature_states(zmo, "zmo", tenant_zmo=True)["status"]) == ["tenant_off"] * 2
+    outside = zmo.assign(reason="not ZMO eligible (hosted outside the US)")
+    assert list(findings.feature_states(outside, "zmo")["status"]) == ["tenant_off"] * 2
     used = FEATURES.assign(status="lost", reason="switched off", users_available=0)
     assert list(findings.lost_in_use(used, "ai_off")["feature_id"]) == ["meetings.meeting_summary"]
     assert findings.lost_in_use(used, "default").empty

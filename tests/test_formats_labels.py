@@ -118,7 +118,7 @@ def test_tables_in_words_keep_the_fideslang_key_beside_the_name():
     assert (
         row["data_category"] == "Transcript, Name" and row["fides_key"] == "user.content.transcript;user.name"
     )
-    assert row["status"] == "switched off in the tenant's settings" and row["records"] == 3
+    assert row["status"] == "unavailable under the tenant's own settings" and row["records"] == 3
     assert list(labels.humanise(frame).columns)[:2] == ["Setting", "Account's value"]
     assert labels.column("some_new_column") == "Some new column"
 

@@ -368,19 +368,19 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
 
 def _point_labels(table: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
     """Each configuration's label text and position. Configurations on the same point share one
-    label ('A = B', on the first); points with the same number of features take turns below and
-    above (from the lowest score up); labels at the left and right edges point inwards."""
+    label ('A = B', on the first); points with the same number of features take turns above and
+    below (from the highest score down); labels at the left and right edges point inwards."""
     features = table["features_available"]
     left, right = (features.min(), features.max()) if len(table) else (0, 0)
     text, position = {}, {}
     for x, column in table.sort_values(["features_available", "exposure_score"]).groupby(
         "features_available", sort=False
     ):
-        points = list(column.groupby("exposure_score", sort=True)["configuration"])
+        points = list(column.groupby("exposure_score", sort=True)["configuration"])[::-1]  # highest first
         side = "left" if x == right and right > left else "right" if x == left else "center"
         for i, (_, configs) in enumerate(points):
             names = [str(c) for c in configs]
-            vertical = "bottom" if i % 2 == 0 and len(points) > 1 else "top"
+            vertical = "top" if i % 2 == 0 else "bottom"
             for j, config in enumerate(names):
                 text[config] = " = ".join(labels.configuration(c) for c in names) if j == 0 else ""
                 position[config] = f"{vertical} {side}"

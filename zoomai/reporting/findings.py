@@ -43,6 +43,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "change": ("action", "share", "cost", "support"),
 }
 SUPPORT_NOTE = " Zoom support must make this change."
+NOT_ZMO_ELIGIBLE = "not ZMO eligible"  # zoomai.analysis.flows.availability's reason when ZMO is chosen
 # Recommended changes shown: the best that lose no feature, then the best that lose some.
 CHANGES_LOSING_NOTHING, CHANGES_LOSING_FEATURES = 3, 2
 
@@ -184,16 +185,20 @@ def switched_off_by(configuration: str | Configuration) -> set[str]:
     return switched_off({k: parse_value(SPECS[k], v) for k, v in config.settings.items()})
 
 
-def feature_states(features: pd.DataFrame, configuration: str | Configuration = "default") -> pd.DataFrame:
+def feature_states(
+    features: pd.DataFrame, configuration: str | Configuration = "default", tenant_zmo: bool = False
+) -> pd.DataFrame:
     """`features` (zoomai.analysis.exposure.analysis(...).features) with `status` telling a
-    feature the tenant itself switched off (`tenant_off`) from one the configuration makes
-    unavailable (`lost`): under `default` nothing is lost that the tenant did not have."""
-    by_config = switched_off_by(configuration)
-    tenant_off = (
-        (features["status"] == "lost")
-        & (features["reason"] == "switched off")
-        & ~features["feature_id"].isin(by_config)
-    )
+    feature the tenant's own settings make unavailable (`tenant_off`: switched off by the
+    tenant, or not ZMO eligible where the tenant has ZMO or hosts outside the US) from one the
+    configuration makes unavailable (`lost`: it switches the feature off, or turns ZMO on for a
+    tenant without it). Under `default` nothing is lost that the tenant did not have."""
+    config = _config(configuration)
+    reason = features["reason"].astype(str)
+    by_config = (reason == "switched off") & features["feature_id"].isin(switched_off_by(config))
+    if config.zmo and not tenant_zmo:
+        by_config |= reason == NOT_ZMO_ELIGIBLE  # not "(hosted outside the US)": unavailable anyway
+    tenant_off = (features["status"] == "lost") & ~by_config
     return features.assign(status=features["status"].where(~tenant_off, "tenant_off"))
 
 
