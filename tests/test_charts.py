@@ -212,6 +212,13 @@ def test_what_if_chart_speaks_words_and_splits_by_features_lost():
         [
             dict(change="zmo=true", key="zmo", value="true", score_removed=40, features_lost=4),
             dict(
+                change="chat.ai_quick_reply=false",
+                key="chat.ai_quick_reply",
+                value="false",
+                score_removed=-5,
+                features_lost=0,
+            ),
+            dict(
                 change="recording.auto_delete_cmr=true",
                 key="recording.auto_delete_cmr",
                 value="true",
@@ -235,6 +242,7 @@ def test_what_if_chart_speaks_words_and_splits_by_features_lost():
         'Turn on "Auto-delete cloud recordings"',
     ]
     assert list(fig.layout.yaxis.categoryarray)[-1].startswith("Turn on Zoom-hosted")  # most removed: top
+    assert bars["widens exposure"] == ["Switch off Quick reply (Team Chat)"]  # below zero: not green
 
 
 def test_pareto_labels_take_turns_and_point_inwards_at_the_edges():

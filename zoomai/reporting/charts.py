@@ -389,7 +389,8 @@ def _point_labels(table: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
 
 def what_if_chart(changes: pd.DataFrame, top: int = 15) -> go.Figure:
     """The `top` single setting changes by exposure score removed, green when they lose no
-    feature, orange when they do; changes only Zoom support can make say so.
+    feature, orange when they do, grey when they widen exposure; changes only Zoom support can
+    make say so.
 
     `changes`: zoomai.exposure.what_if (change, key, value, score_removed, features_lost).
     """
@@ -397,8 +398,19 @@ def what_if_chart(changes: pd.DataFrame, top: int = 15) -> go.Figure:
     names = [labels.change(k, v) for k, v in zip(best["key"], best["value"], strict=True)]
     best = best.assign(name=names)
     fig = go.Figure()
-    for loses, colour, legend in ((False, GOOD, "loses no feature"), (True, BAD, "loses features")):
-        part = best[(best["features_lost"] > 0) == loses]
+    widens = best["score_removed"] < 0
+    for kind, colour, legend in (
+        ("keeps", GOOD, "loses no feature"),
+        ("loses", BAD, "loses features"),
+        ("widens", UNKNOWN_GREY, "widens exposure"),
+    ):
+        part = (
+            best[widens]
+            if kind == "widens"
+            else best[~widens & ((best["features_lost"] > 0) == (kind == "loses"))]
+        )
+        if part.empty:
+            continue
         fig.add_bar(
             x=part["score_removed"],
             y=part["name"],
@@ -415,7 +427,7 @@ def what_if_chart(changes: pd.DataFrame, top: int = 15) -> go.Figure:
         "Single setting changes: exposure score removed",
         max(300, 28 * len(best) + 140),
         "Longest green bars first: they remove the most exposure without losing a feature; "
-        "a bar left of zero widens exposure.",
+        "grey bars, left of zero, widen exposure.",
         xaxis_title="Exposure score removed (record-days)",
         legend={"orientation": "h", "y": -0.15},
     )
