@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import stat
 from contextlib import redirect_stderr, redirect_stdout
@@ -23,10 +24,27 @@ NOTEBOOK_OUTPUTS = REPO / "tests" / "notebook_outputs"
 CHECK = "# NBVAL_CHECK_OUTPUT"
 
 
+def parse_figures(text: str) -> dict[str, object]:
+    """The figures of a reference file: `name: value` lines, values JSON or else plain text
+    (as zoomai.reporting.notebook.figure_lines writes them)."""
+    figures: dict[str, object] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(": ")
+        try:
+            figures[name] = json.loads(value)
+        except json.JSONDecodeError:
+            figures[name] = value
+    return figures
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Give nbval's checked cells their reference output from tests/notebook_outputs/<name>.txt
-    (nbval compares only cells whose reference was run, hence the execution count)."""
+    (nbval compares only cells whose reference was run, hence the execution count). The cell
+    displays the figures once: as `name: value` lines (text/plain, the file's text) and as the
+    report's formatted table (text/html, rendered from the file's figures)."""
     from nbformat.v4 import new_output
+
+    from zoomai.reporting.notebook import headlines_bundle
 
     for item in items:
         cell = getattr(item, "cell", None)
@@ -34,7 +52,9 @@ def pytest_collection_modifyitems(items) -> None:
             continue
         expected = NOTEBOOK_OUTPUTS / f"{Path(str(item.path)).stem}.txt"
         if expected.exists():
-            cell.outputs = [new_output("stream", name="stdout", text=expected.read_text())]
+            bundle = headlines_bundle(parse_figures(expected.read_text()))
+            assert bundle["text/plain"] == expected.read_text(), f"{expected}: not as figure_lines writes it"
+            cell.outputs = [new_output("display_data", data=bundle)]
             cell.execution_count = 1
 
 

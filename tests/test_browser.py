@@ -2,6 +2,11 @@
 no network request, no console or page error, every plotly chart drawn (plotly.js loaded from
 the run's assets/ by relative path), and names that carry HTML (`<script>alert(1)</script>` in
 a group of startup_everything_on) shown as text; and the PDFs chromium prints (`--pdf`).
+no network request, no console or page error, every plotly chart drawn, and names that
+carry HTML (`<script>alert(1)</script>` in a group of startup_everything_on) shown as text.
+Every notebook's report, as an analyst reads it: no sideways scroll at 1280 px, no raw setting
+keys, enum codes, machine names or scientific notation in prose, tables, titles, legends and
+axis labels; and (without a browser) one colour per party and data category in every chart.
 
 Set ZOOMAI_SKIP_BROWSER=1 to skip; otherwise a missing chromium fails the test (`make test`
 installs it, and poppler-utils for the PDF checks). Playwright never downloads a browser here.
@@ -9,14 +14,18 @@ installs it, and poppler-utils for the PDF checks). Playwright never downloads a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from conftest import REPO, run_cli
+
+from zoomai.facts.registry import SPECS
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,7 +41,10 @@ PAYLOAD = "<script>alert(1)</script>"
 TENANT = "startup_everything_on"
 CONFIGURATION = "hardened"
 
-pytestmark = pytest.mark.skipif(os.environ.get("ZOOMAI_SKIP_BROWSER") == "1", reason="ZOOMAI_SKIP_BROWSER=1")
+SKIP_BROWSER = pytest.mark.skipif(
+    os.environ.get("ZOOMAI_SKIP_BROWSER") == "1", reason="ZOOMAI_SKIP_BROWSER=1"
+)
+ANALYST_TENANTS = ("us_enterprise_defaults", "eu_company_zmo")
 
 
 def chromium_path() -> str:
@@ -129,6 +141,7 @@ def check_page(browser, path: Path, charts: bool) -> str:
     return text
 
 
+@SKIP_BROWSER
 def test_reports_render_offline_and_escape_names(browser, reports):
     text = check_page(browser, reports / TENANT / f"tenant_chart__{CONFIGURATION}.html", charts=True)
     assert PAYLOAD in text  # the group name, shown literally
@@ -138,6 +151,7 @@ def test_reports_render_offline_and_escape_names(browser, reports):
     check_page(browser, reports / TENANT / f"tenant_risk_report__{CONFIGURATION}.html", charts=True)
 
 
+@SKIP_BROWSER
 def test_index_renders_and_escapes(browser, reports):
     text = check_page(browser, reports / "index.html", charts=True)  # the tenants ranked
     assert PAYLOAD in text  # a key figure of the fixture: the first group's name
@@ -170,3 +184,139 @@ def test_pdf_has_the_sections_on_their_own_pages_and_says_what_it_is_about(repor
     assert CONFIGURATION in text.split("Executive summary")[0]  # the title, before the summary
     for other in ("settings_audit", f"data_flows__{CONFIGURATION}"):
         assert next(reports.rglob(f"{other}.pdf")).stat().st_size > 0
+
+
+# --- every notebook's report, as an analyst reads it ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def analyst_reports(tmp_path_factory) -> Path:
+    """Every notebook of the suite for two contrasting tenants (US defaults; EU-hosted with ZMO)."""
+    out = tmp_path_factory.mktemp("analyst") / "reports"
+    code, _, err = run_cli(
+        "report", "--tenants", ",".join(ANALYST_TENANTS), "--config", "default", "--out", out,
+        "--run-id", "analyst",
+    )  # fmt: skip
+    assert code == 0, err
+    return out / "analyst"
+
+
+def _report_pages(run: Path) -> list[Path]:
+    pages = sorted(p for p in run.glob("*/*.html"))
+    assert {p.stem.split("__")[0] for p in pages} == {p.stem for p in (REPO / "notebooks").glob("*.ipynb")}
+    return pages
+
+
+MEASURE = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const doc = document.documentElement;
+  const wide = [...document.querySelectorAll('.jp-OutputArea-output, table, .plotly-graph-div')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > doc.clientWidth + 1)
+    .map(e => e.tagName + '.' + e.className + ': ' + (e.innerText || '').slice(0, 60));
+  document.querySelectorAll('td.code').forEach(td => td.textContent = '');  // fideslang keys, on purpose
+  const svg = [...document.querySelectorAll('.plotly-graph-div svg text')].map(t => t.textContent);
+  return {scroll: doc.scrollWidth, client: doc.clientWidth, wide, text: document.body.innerText, svg};
+}"""
+# Machine words a person should not meet: a registry setting key, `key=value`, a snake_case name
+# (column, code or figure names), scientific notation.
+KEY_VALUE = re.compile(r"\b[a-z_]+(\.[a-z_]+)*=\S+")
+SNAKE = re.compile(r"(?<![/\w.-])[a-z0-9]+(_[a-z0-9]+)+(?![\w/]|\.(yaml|csv|json))")
+SCIENTIFIC = re.compile(r"\b\d+(\.\d+)?e[+-]?\d+\b", re.IGNORECASE)
+
+
+def _machine_words(text: str) -> list[str]:
+    found = [k for k in SPECS if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w.])", text)]
+    found += [m.group(0) for m in KEY_VALUE.finditer(text)]
+    found += [m.group(0) for m in SNAKE.finditer(text) if m.group(0) not in ANALYST_TENANTS]
+    return found + [m.group(0) for m in SCIENTIFIC.finditer(text)]
+
+
+def test_machine_words_are_caught():
+    # the check itself: these are what the issue saw in the reports
+    assert _machine_words("Setting change in_meeting.meeting_summary_with_ai_companion.enable=false")
+    assert _machine_words("who_will_receive_summary=1") and _machine_words("3.255e+04 people")
+    assert _machine_words("records_unbounded") and _machine_words("people_without_notice: 5915.7")
+    assert not _machine_words("Northwind (us_enterprise_defaults); see data/finding_rules.yaml; 32,550")
+
+
+@SKIP_BROWSER
+def test_every_report_fits_1280px_and_speaks_words(browser, analyst_reports):
+    problems = []
+    for path in _report_pages(analyst_reports):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            if page.locator(".plotly-graph-div").count():
+                page.wait_for_selector(".plotly-graph-div svg.main-svg", timeout=30_000)
+            page.wait_for_timeout(300)
+            seen = page.evaluate(MEASURE)
+        finally:
+            context.close()
+        name = f"{path.parent.name}/{path.name}"
+        if seen["scroll"] > seen["client"] or seen["wide"]:
+            problems.append(
+                f"{name}: scrolls sideways ({seen['scroll']} > {seen['client']}) {seen['wide'][:3]}"
+            )
+        words = _machine_words(seen["text"] + "\n" + "\n".join(seen["svg"]))
+        if words:
+            problems.append(f"{name}: machine words {sorted(set(words))[:8]}")
+        if path.stem.startswith("settings_audit") and path.parent.name == "us_enterprise_defaults":
+            # its overrides send summaries to external invitees: enum code 4 in words
+            assert "All invitees, including external" in seen["text"]
+    assert not problems, "\n".join(problems)
+
+
+def _figures(notebook: Path) -> list[dict]:
+    book = json.loads(notebook.read_text())
+    return [
+        out["data"]["application/vnd.plotly.v1+json"]
+        for cell in book["cells"]
+        for out in cell.get("outputs", [])
+        if "application/vnd.plotly.v1+json" in out.get("data", {})
+    ]
+
+
+def test_a_party_and_a_category_have_one_colour_in_every_chart(analyst_reports):
+    """Over the figure JSON of every executed notebook of the run: Sankey nodes (parties and
+    categories), retention lines (one per party and window), exposure bars (one per category)."""
+    from zoomai.reporting import labels, palette
+
+    colours: dict[str, set[str]] = defaultdict(set)
+    where: dict[str, set[str]] = defaultdict(set)
+    parties = set(palette.parties())
+    categories = {labels.category(k) for k in palette.categories()}
+    for notebook in sorted(analyst_reports.glob("*/*.ipynb")):
+        for fig in _figures(notebook):
+            for trace in fig["data"]:
+                if trace["type"] == "sankey":
+                    for name, colour in zip(trace["node"]["label"], trace["node"]["color"], strict=True):
+                        if name in parties or name in categories:
+                            colours[name].add(colour)
+                            where[name].add(notebook.name)
+                elif trace["type"] in ("scatter", "bar") and "name" in trace:
+                    name = trace["name"].split(" (")[0]
+                    colour = (trace.get("line") or trace.get("marker") or {}).get("color")
+                    if (name in parties or name in categories) and isinstance(colour, str):
+                        colours[name].add(colour)
+                        where[name].add(notebook.name)
+    assert {"Zoom", "Customer storage", "AI summary", "Transcript"} <= set(colours)
+    assert len(where["Zoom"]) >= 3  # seen in several charts of several reports
+    assert {n: c for n, c in colours.items() if len(c) > 1} == {}
+    assert len({next(iter(colours[p])) for p in parties & set(colours)}) == len(parties & set(colours))
+
+
+@SKIP_BROWSER
+def test_width_check_catches_a_wide_table(browser, tmp_path):
+    page_file = tmp_path / "wide.html"
+    cells = "".join(f"<td>column_{i}_without_spaces_anywhere</td>" for i in range(40))
+    page_file.write_text(f"<html><body><table><tr>{cells}</tr></table></body></html>")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(page_file.as_uri(), wait_until="load")
+        seen = page.evaluate(MEASURE)
+    finally:
+        context.close()
+    assert seen["scroll"] > seen["client"] and seen["wide"]
+    assert _machine_words(seen["text"])  # the snake_case cells

@@ -75,34 +75,34 @@ def test_sankey_nodes_and_link_widths():
     fig = charts.sankey(FLOWS)
     sankey = fig.data[0]
     labels = list(sankey.node.label)
-    assert labels == [
+    assert labels == [  # categories by their fideslang names, sorted by key; locations in words
         "Meeting summary (Meetings)",
         "Chat compose (Team Chat)",
-        "user.content.ai_generated.summary",
-        "user.content.prompt",
-        "user.content.transcript",
-        "user.name",
+        "AI summary",
+        "Prompt",
+        "Transcript",
+        "Name",
         "Zoom",
         "OpenAI",
         "US",
-        "device",
+        "user's device",
     ]
     links = {
         (labels[s], labels[t], v)
         for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value, strict=True)
     }
     assert links == {
-        ("Meeting summary (Meetings)", "user.content.transcript", 2),
-        ("Meeting summary (Meetings)", "user.content.ai_generated.summary", 1),
-        ("Chat compose (Team Chat)", "user.content.prompt", 1),  # two categories: once under each
-        ("Chat compose (Team Chat)", "user.name", 1),
-        ("user.content.transcript", "Zoom", 1),
-        ("user.content.transcript", "OpenAI", 1),
-        ("user.content.ai_generated.summary", "Zoom", 1),
-        ("user.content.prompt", "Zoom", 1),
-        ("user.name", "Zoom", 1),
+        ("Meeting summary (Meetings)", "Transcript", 2),
+        ("Meeting summary (Meetings)", "AI summary", 1),
+        ("Chat compose (Team Chat)", "Prompt", 1),  # two categories: once under each
+        ("Chat compose (Team Chat)", "Name", 1),
+        ("Transcript", "Zoom", 1),
+        ("Transcript", "OpenAI", 1),
+        ("AI summary", "Zoom", 1),
+        ("Prompt", "Zoom", 1),
+        ("Name", "Zoom", 1),
         ("Zoom", "US", 2),
-        ("Zoom", "device", 2),
+        ("Zoom", "user's device", 2),
         ("OpenAI", "US", 1),
     }
 
@@ -144,3 +144,146 @@ def test_version_bands_chart_colours_by_notice():
 def test_figures_are_deterministic():
     assert charts.sankey(FLOWS).to_json() == charts.sankey(FLOWS).to_json()
     assert charts.matrix_heatmap(FLOWS).to_json() == charts.matrix_heatmap(FLOWS).to_json()
+
+
+def test_sankey_with_records_weights_links_by_records_and_colours_parties():
+    from zoomai.reporting.palette import party_colour
+
+    items = FLOWS.assign(records=[5, 7, 0, 3])  # the summary flow holds nothing: left out
+    sankey = charts.sankey(items).data[0]
+    labels = list(sankey.node.label)
+    links = {
+        (labels[s], labels[t]): v
+        for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value, strict=True)
+    }
+    assert "AI summary" not in labels
+    assert links[("Meeting summary (Meetings)", "Transcript")] == 5 + 7  # Zoom's and OpenAI's copies
+    assert (
+        links[("Chat compose (Team Chat)", "Prompt")] == 3
+        and links[("Chat compose (Team Chat)", "Name")] == 3
+    )
+    assert links[("Zoom", "user's device")] == 3 + 3  # the prompt item under both categories
+    colour = dict(zip(labels, sankey.node.color, strict=True))
+    assert colour["Zoom"] == party_colour("Zoom") and colour["OpenAI"] == party_colour("OpenAI")
+    assert colour["Zoom"] != colour["OpenAI"]
+    assert "records" in charts.caption(charts.sankey(items)) and "flows" in charts.caption(
+        charts.sankey(FLOWS)
+    )
+
+
+def _inventory(party, kind, window, values):
+    dates = pd.date_range("2026-01-01", periods=len(values), freq="D", tz="UTC")
+    return pd.DataFrame(
+        {"party": party, "party_kind": kind, "window": window, "date": dates, "records_held": values}
+    )
+
+
+def test_inventory_chart_keeps_identical_curves_visible():
+    inventory = pd.concat(
+        [
+            _inventory("OpenAI", "model_provider", "bounded", [1, 2, 0]),
+            _inventory("Zoom", "zoom", "bounded", [1, 2, 0]),
+            _inventory("Anthropic", "model_provider", "bounded", [1, 2, 0]),
+            _inventory("Customer storage", "customer_storage", "unbounded", [1, 2, 2]),
+        ]
+    )
+    fig = charts.inventory_chart(inventory)
+    lines = {t.name: (t.line.width, t.line.dash) for t in fig.data}
+    # palette order: Zoom first, then the model providers; each repeat thinner, drawn later (on top)
+    assert [t.name for t in fig.data][:3] == [
+        "Zoom (bounded)",
+        "OpenAI (bounded, same as Zoom)",
+        "Anthropic (bounded, same as Zoom)",
+    ] or [t.name for t in fig.data][:3] == [
+        "Zoom (bounded)",
+        "Anthropic (bounded, same as Zoom)",
+        "OpenAI (bounded, same as Zoom)",
+    ]
+    widths = [t.line.width for t in fig.data[:3]]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3
+    assert lines["Customer storage (kept until deleted)"] == (6.0, "dash")
+    assert "Identical curves" in charts.caption(fig)
+    alone = charts.inventory_chart(inventory[inventory["party"] == "Zoom"])
+    assert "Identical" not in charts.caption(alone)
+
+
+def test_what_if_chart_speaks_words_and_splits_by_features_lost():
+    changes = pd.DataFrame(
+        [
+            dict(change="zmo=true", key="zmo", value="true", score_removed=40, features_lost=4),
+            dict(
+                change="chat.ai_quick_reply=false",
+                key="chat.ai_quick_reply",
+                value="false",
+                score_removed=-5,
+                features_lost=0,
+            ),
+            dict(
+                change="recording.auto_delete_cmr=true",
+                key="recording.auto_delete_cmr",
+                value="true",
+                score_removed=30,
+                features_lost=0,
+            ),
+            dict(
+                change="in_meeting.meeting_summary_with_ai_companion.who_will_receive_summary=3",
+                key="in_meeting.meeting_summary_with_ai_companion.who_will_receive_summary",
+                value="3",
+                score_removed=10,
+                features_lost=0,
+            ),
+        ]
+    )
+    fig = charts.what_if_chart(changes)
+    bars = {t.name: list(t.y) for t in fig.data}
+    assert bars["loses features"] == ["Turn on Zoom-hosted Models Only (ZMO) (through Zoom support)"]
+    assert bars["loses no feature"] == [  # plotly draws the first category at the bottom
+        'Set "Who receives meeting summaries" to Host and invitees in the organisation',
+        'Turn on "Auto-delete cloud recordings"',
+    ]
+    assert list(fig.layout.yaxis.categoryarray)[-1].startswith("Turn on Zoom-hosted")  # most removed: top
+    assert bars["widens exposure"] == ["Switch off Quick reply (Team Chat)"]  # below zero: not green
+
+
+def test_pareto_labels_take_turns_and_point_inwards_at_the_edges():
+    table = pd.DataFrame(
+        {
+            "configuration": ["default", "zmo", "zdr", "hardened", "ai_off"],
+            "exposure_score": [100, 100, 90, 30, 0],
+            "features_available": [10, 10, 10, 6, 0],
+            "pareto": [False, False, True, True, True],
+        }
+    )
+    fig = charts.pareto_chart(table)
+    positions = {
+        text: pos for t in fig.data[1:] for text, pos in zip(t.text, t.textposition, strict=True) if text
+    }
+    # same x (10 features): highest score above, the next below; both at the right edge: leftwards;
+    # default and zmo coincide: one label for both
+    assert positions == {
+        "Zero Data Retention (ZDR)": "bottom left",
+        "Tenant's own settings (default) = Zoom-hosted Models Only (ZMO)": "top left",
+        "Hardened": "top center",
+        "AI Companion off": "top right",
+    }
+    assert fig.layout.yaxis.title.text == "Exposure score (record-days)"
+
+
+def test_every_chart_has_a_caption_and_no_scientific_notation():
+    bands = pd.DataFrame(
+        {"band": ["b"], "participant_notice": pd.array([True], dtype="boolean"), "users": [1]}
+    )
+    exposure = pd.DataFrame([dict(party="Zoom", data_category="user.content.transcript", records=40_000_000)])
+    figures = [
+        charts.matrix_heatmap(FLOWS),
+        charts.sankey(FLOWS),
+        charts.overrides_chart(pd.DataFrame(columns=["level", "key", "users"])),
+        charts.version_bands_chart(bands),
+        charts.exposure_chart(exposure),
+        charts.inventory_chart(_inventory("Zoom", "zoom", "bounded", [1, 0])),
+    ]
+    for fig in figures:
+        assert charts.caption(fig) and "\n" not in charts.caption(fig)
+        assert fig.layout.yaxis.exponentformat == "none" and fig.layout.yaxis.separatethousands
+    bar = figures[4].data[0]
+    assert bar.name == "Transcript" and "user.content.transcript" in bar.hovertemplate

@@ -60,7 +60,7 @@ def test_table_escapes_cells_headers_and_caption(shown):
 def test_table_shows_missing_values_as_empty_cells():
     frame = pd.DataFrame({"notice": pd.array([True, None], dtype="boolean"), "share": [0.5, float("nan")]})
     html = notebook.table_html(frame)
-    assert "NA" not in html and "nan" not in html.lower() and "<td>True</td>" in html
+    assert "NA" not in html and "nan" not in html.lower() and ">yes</td>" in html
 
 
 def _fig() -> go.Figure:
@@ -111,19 +111,20 @@ def test_check_parameters():
 def test_save_summary_writes_sorted_json_with_converted_scalars(tmp_path, shown):
     path = tmp_path / "out" / "summary.json"
     figures = {"b": np.int64(3), "a": np.float64(0.5), "c": [np.bool_(True), "x"], "d": {"e": pd.NA}}
-    clean = notebook.save_summary(figures, str(path))
-    assert clean == {"b": 3, "a": 0.5, "c": [True, "x"], "d": {"e": None}}
+    assert notebook.save_summary(figures, str(path)) is None
     text = path.read_text()
     assert list(json.loads(text)) == ["a", "b", "c", "d"]
-    assert json.loads(text) == clean
+    assert json.loads(text) == {"b": 3, "a": 0.5, "c": [True, "x"], "d": {"e": None}}
     assert [p.name for p in path.parent.iterdir()] == ["summary.json"]  # no temporary file left
-    assert "Headline figures" in shown[0][0]["text/html"]  # always displayed as a table
+    assert shown == []  # shown once, by notebook.headlines, not again here
 
 
-def test_save_summary_without_path_only_displays(tmp_path, shown, monkeypatch):
+def test_save_summary_without_path_writes_nothing_but_still_checks(tmp_path, shown, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert notebook.save_summary({"n": 1}, "") == {"n": 1}
-    assert list(tmp_path.iterdir()) == [] and len(shown) == 1
+    notebook.save_summary({"n": 1}, "")
+    assert list(tmp_path.iterdir()) == [] and shown == []
+    with pytest.raises(ZoomaiError, match="summary figure bad"):
+        notebook.save_summary({"bad": object()}, "")
 
 
 @pytest.mark.parametrize(
@@ -159,6 +160,73 @@ def test_save_summary_is_atomic(tmp_path, shown, monkeypatch):
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
 
 
-def test_print_figures(capsys):
-    notebook.print_figures({"users": np.int64(3), "name": "x", "by": {"US": 2}})
-    assert capsys.readouterr().out == 'users: 3\nname: x\nby: {"US": 2}\n'
+def test_headlines_are_shown_once_as_a_formatted_table(shown):
+    figures = {
+        "records": np.int64(260465),
+        "people_without_notice": 5915.7,
+        "pareto": ["ai_off", "hardened"],
+        "exposure_score": {"default": 19815232, "zmo": 15088772},
+        "best_change": "in_meeting.meeting_summary_with_ai_companion.enable=false",
+        "name": "x",
+    }
+    notebook.headlines(figures)
+    assert len(shown) == 1
+    bundle = shown[0][0]
+    assert bundle["text/plain"] == (  # the nbval-checked text: exact machine values
+        'records: 260465\npeople_without_notice: 5915.7\npareto: ["ai_off", "hardened"]\n'
+        'exposure_score: {"default": 19815232, "zmo": 15088772}\n'
+        "best_change: in_meeting.meeting_summary_with_ai_companion.enable=false\nname: x\n"
+    )
+    rows = dict(notebook.figure_rows(figures).itertuples(index=False))
+    assert rows == {
+        "Records held by any party": "260,465",
+        "People without AI notice": "about 5,900",
+        "Pareto-efficient configurations": "AI Companion off, Hardened",
+        "Exposure score: Tenant's own settings (default)": "19,815,232",
+        "Exposure score: Zoom-hosted Models Only (ZMO)": "15,088,772",
+        "Best single setting change": "Switch off Meeting summary (Meetings)",
+        "Name": "x",
+    }
+    html = bundle["text/html"]
+    assert "about 5,900" in html and "5915" not in html and 'class="data row0 col1 num"' in html
+
+
+def test_tables_align_format_fold_and_say_when_empty():
+    frame = pd.DataFrame(
+        {
+            "product": ["Meetings"] * 20 + ["Phone"] * 10,
+            "data_category": ["user.content.transcript"] * 30,
+            "records": range(999_990, 1_000_020),
+            "people_without_notice": [5915.7] * 30,
+            "share": [0.25] * 30,
+        }
+    )
+    short = notebook.table_html(frame.head(2), "Flows")
+    assert "<th" in short and "Data category" in short and "Fideslang key" in short and "Records" in short
+    assert 'num" >999,990</td>' in short and "about 5,900" in short and ">25%</td>" in short
+    assert ">Transcript</td>" in short and 'class="data row0 col2 code" >user.content.transcript' in short
+    assert "<details" not in short
+    folded = notebook.table_html(frame, "Flows")
+    assert folded.count("<details") == 1 and "Show all 30 rows" in folded
+    grouped = notebook.table_html(frame, "Flows", group_by="product")
+    assert grouped.count("<details") == 2 and "Meetings: 20 rows" in grouped and "Phone: 10 rows" in grouped
+    empty = notebook.table_html(frame.head(0), "Flows", empty="No flow under this configuration.")
+    assert "<table" not in empty and "No flow under this configuration." in empty
+    assert notebook.table_html(frame.head(2)) == notebook.table_html(frame.head(2))  # deterministic
+
+
+def test_header_names_the_subject(monkeypatch, shown):
+    import zoomai
+
+    notebook.setup(run_id="20261202T041500Z-ab12")
+    tenant = zoomai.load_tenant("eu_company_zmo")
+    rows = dict(notebook.subject(tenant, "hardened").itertuples(index=False))
+    assert rows["Tenant"].startswith(tenant.info["name"]) and rows["Hosting region"] == "EU"
+    assert rows["Configuration"].startswith("Hardened: The strictest set")
+    assert "Meeting summary emails: Link only" in rows["What it changes"]
+    assert "usage from 01 Jan 2026 to 31 Mar 2026" in rows["Tenant data"]
+    assert "version 5.0" in rows["Facts"] and rows["Report run"] == "20261202T041500Z-ab12"
+    notebook.setup()
+    assert notebook.subject()["detail"].iloc[-1].startswith("not part of a report run")
+    with pytest.raises(ZoomaiError, match="notebook parameter run_id: expected text"):
+        notebook.setup(run_id=7)

@@ -13,10 +13,10 @@ from conftest import CHECK, NOTEBOOK_OUTPUTS, REPO
 from papermill.inspection import inspect_notebook
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-PARAMETERS = {
-    "feature_matrix": {"summary_path": '""'},
-    "data_flows": {"configuration": '"default"', "region": '"US"', "summary_path": '""'},
-    "settings_audit": {"tenant": '"us_enterprise_defaults"', "summary_path": '""'},
+PARAMETERS = {  # run_id: shown in the report header (zoomai report's run), empty by hand
+    "feature_matrix": {"run_id": '""', "summary_path": '""'},
+    "data_flows": {"configuration": '"default"', "region": '"US"', "run_id": '""', "summary_path": '""'},
+    "settings_audit": {"tenant": '"us_enterprise_defaults"', "run_id": '""', "summary_path": '""'},
 }
 CELL_METADATA = {"tags"}
 # Notebooks call zoomai; none of this belongs in a cell.
@@ -111,6 +111,9 @@ def test_settings_audit_escapes_group_names_and_saves_summary(tmp_path):
     figures = json.loads(summary.read_text())
     assert list(figures) == sorted(figures)
     assert figures["users"] == 80 and figures["groups_flagged"] >= 1
+    # the headline figures are shown once, as a table, with their labels
+    assert rendered.count("Groups flagged (open meetings and external summaries)") == 1
+    assert "groups_flagged" not in rendered
 
 
 def test_bad_parameter_stops_with_a_clear_message(tmp_path):

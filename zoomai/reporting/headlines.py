@@ -8,7 +8,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from zoomai.analysis.configurations import Configuration
 from zoomai.facts.matrix import summary
+from zoomai.reporting.findings import lost_in_use
 
 THIRD_PARTY_KINDS = ("model_provider", "subprocessor")
 
@@ -135,16 +137,20 @@ def retention(inventory: pd.DataFrame, residency: pd.DataFrame) -> dict[str, obj
 
 
 def tenant_risk(
-    totals: Mapping[str, object], features: pd.DataFrame, guarantees: pd.DataFrame
+    totals: Mapping[str, object],
+    features: pd.DataFrame,
+    guarantees: pd.DataFrame,
+    configuration: str | Configuration = "default",
 ) -> dict[str, object]:
-    """The exposure totals of one tenant and configuration, features lost while in use, and
-    guarantees that do not hold.
+    """The exposure totals of one tenant and configuration, features in use that the
+    configuration makes unavailable (not those the tenant switched off itself), and guarantees
+    that do not hold.
 
     `totals`: zoomai.analysis.exposure.analysis(...).totals (or a row of totals); `features`: its
     features; `guarantees`: zoomai.guarantees.option_guarantees.
     """
     figures = {k: v for k, v in totals.items() if k not in ("tenant_id", "bound")}
-    lost = features[(features["status"] == "lost") & (features["uses"] > 0)]
+    lost = lost_in_use(features, configuration)
     unmet = guarantees[(guarantees["kind"] == "guarantees") & ~guarantees["holds"].astype(bool)]
     return {
         **{k: (float(v) if k.startswith("people_without_notice") else int(v)) for k, v in figures.items()},

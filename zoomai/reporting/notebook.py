@@ -24,10 +24,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
+from pandas.io.formats.style import Styler
 
 from zoomai.analysis.configurations import get_configuration
 from zoomai.core.errors import ZoomaiError
-from zoomai.tenants.tables import region_arg, resolve_tenant_path
+from zoomai.facts.policy import load_policy
+from zoomai.facts.registry import SPECS
+from zoomai.reporting import charts, formats, labels
+from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -36,20 +40,44 @@ _MARKDOWN_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~$:"}
 _figure_ids: Counter[str] = Counter()
 
 
-def setup() -> None:
-    """Pandas display options for reports: wide tables, no truncated cells, no MathJax in tables.
-    Also restarts figure ids, so a notebook run in a reused kernel gives the same HTML."""
+STYLE = """<style>
+table.zoomai-table { border-collapse: collapse; max-width: 100%; table-layout: auto; font-size: 13px;
+  margin: 0; }
+table.zoomai-table th, table.zoomai-table td { text-align: left !important; vertical-align: top;
+  padding: 3px 8px; }
+table.zoomai-table td { overflow-wrap: break-word; }
+table.zoomai-table td.code { overflow-wrap: anywhere; font-size: 12px; }
+table.zoomai-table th { border-bottom: 1px solid #888; overflow-wrap: normal; hyphens: auto; }
+table.zoomai-table td.num { text-align: right !important; white-space: nowrap; }
+table.zoomai-table tbody tr:nth-child(even) { background: #f5f5f5; }
+.zoomai-caption { font-size: 13px; color: #444; margin: 2px 0 14px 0; }
+.zoomai-table-title { font-weight: bold; margin: 10px 0 4px 0; }
+details.zoomai-details > summary { cursor: pointer; margin: 6px 0; }
+.zoomai-empty { font-style: italic; }
+@media print { details.zoomai-details > summary { display: none; } }
+</style>"""
+_run: dict[str, str] = {"id": ""}
+
+
+def setup(run_id: str = "") -> None:
+    """Pandas display options for reports, the report's table and caption styles, and the run
+    id shown in the header (`run_id`: the `zoomai report` run; empty outside a run). Also
+    restarts figure ids, so a notebook run in a reused kernel gives the same HTML."""
     _figure_ids.clear()
+    check_parameters(run_id=run_id)
+    _run["id"] = run_id
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.width", 200)
     pd.set_option("display.precision", 3)
     pd.set_option("display.html.use_mathjax", False)
+    display({"text/html": STYLE, "text/plain": ""}, raw=True)
 
 
 def figure_bundle(fig: go.Figure) -> dict[str, object]:
-    """The mimebundle `show` displays: plotly JSON and an HTML div calling the global Plotly.
+    """The mimebundle `show` displays: plotly JSON and an HTML div calling the global Plotly,
+    followed by the figure's one-line caption (zoomai.reporting.charts.caption).
 
     The div id is derived from the figure's JSON (plus a counter for repeats), so a rerun
     gives identical HTML.
@@ -60,6 +88,9 @@ def figure_bundle(fig: go.Figure) -> dict[str, object]:
     _figure_ids[digest] += 1
     div_id = f"zoomai-{digest}" + (f"-{repeat}" if repeat else "")
     page = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+    note = charts.caption(fig)
+    if note:
+        page += f'\n<p class="zoomai-caption">{html.escape(note)}</p>'
     return {PLOTLY_MIME: {**spec, "config": PLOTLY_CONFIG}, "text/html": page}
 
 
@@ -79,27 +110,198 @@ def md(template: str, **values: object) -> None:
     display({"text/markdown": text, "text/plain": text}, raw=True)
 
 
-def _blank_missing(df: pd.DataFrame) -> pd.DataFrame:
-    """Missing values shown as empty cells (pandas prints <NA> for nullable columns)."""
-    out = df.copy()
-    for col in out.columns:
-        values = out[col]
-        if not pd.api.types.is_float_dtype(values) and values.isna().any():
-            out[col] = values.astype(object).where(values.notna(), "")
+COLLAPSE_AFTER = 25  # rows: a longer table is shown folded (<details>), one fold per group
+
+
+def _numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as display text (zoomai.reporting.formats): separators, yes/no, estimates
+    rounded and marked (columns whose headline figure is an estimate), shares as percentages,
+    missing as blank."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        name = str(col)
+        fmt = (
+            formats.estimate
+            if labels.is_estimate(name)
+            else formats.percent
+            if labels.is_share(name)
+            else formats.value
+        )
+        out[col] = [fmt(v) for v in df[col]]
     return out
 
 
-def table_html(df: pd.DataFrame, caption: str | None = None) -> str:
-    """A DataFrame as an HTML table, every cell, header and the caption escaped."""
-    head = f"<p><strong>{html.escape(caption)}</strong></p>\n" if caption else ""
-    return head + _blank_missing(df).to_html(index=False, escape=True, na_rep="", border=0)
+def _styled(df: pd.DataFrame, human: bool, right: tuple[str, ...] = ()) -> str:
+    """One HTML table (pandas Styler): escaped cells and headers, text left, numbers (and the
+    columns `right` of numbers already formatted) right. (The alignment rules in STYLE are
+    !important: JupyterLab's own stylesheet right-aligns every cell with a stronger selector.)"""
+    source = labels.words(df) if human else df
+    numeric = [_numeric(source[c]) or c in right for c in source.columns]
+    frame = _cells(source)  # formatted under the machine names (estimates are marked by name)
+    if human:
+        frame = frame.rename(columns=labels.column)
+    code = [c in labels.CODE_KEY_COLUMNS for c in source.columns]
+    classes = pd.DataFrame(
+        [["num" if n else "code" if k else "" for n, k in zip(numeric, code, strict=True)]] * len(frame),
+        index=frame.index,
+        columns=frame.columns,
+    )
+    digest = hashlib.sha256(frame.to_json().encode()).hexdigest()[:10]
+    styler = (
+        Styler(frame.reset_index(drop=True), uuid=digest, cell_ids=False)
+        .hide(axis="index")
+        .format(escape="html")
+        .format_index(escape="html", axis=1)
+        .set_td_classes(classes.reset_index(drop=True))
+        .set_table_attributes('class="zoomai-table"')
+        .set_table_styles(
+            [
+                {"selector": f"th.col{i}", "props": "text-align: right !important"}
+                for i, n in enumerate(numeric)
+                if n
+            ]
+        )
+    )
+    return styler.to_html()
 
 
-def table(df: pd.DataFrame, caption: str | None = None) -> None:
-    """Display a DataFrame (escaped HTML, plain text for terminals) with an optional caption."""
-    text = _blank_missing(df).to_string(index=False, na_rep="")
+def table_html(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    *,
+    empty: str = "None.",
+    group_by: str | None = None,
+    human: bool = True,
+    collapse_after: int = COLLAPSE_AFTER,
+    right: tuple[str, ...] = (),
+) -> str:
+    """A DataFrame as a report table (escaped, formatted, headers and codes in words unless
+    `human` is false). An empty table is the sentence `empty`; a table longer than
+    `collapse_after` rows is folded, one fold per value of `group_by` when given."""
+    head = f'<p class="zoomai-table-title">{html.escape(caption)}</p>\n' if caption else ""
+    if df.empty:
+        return head + f'<p class="zoomai-empty">{html.escape(empty)}</p>'
+    if len(df) <= collapse_after:
+        return head + _styled(df, human, right)
+    if group_by is None:
+        summary = f"Show all {formats.count(len(df))} rows"
+        return head + _fold(summary, _styled(df, human, right))
+    parts = []
+    for name, part in df.groupby(group_by, sort=False):
+        summary = f"{name}: {formats.count(len(part))} row{'' if len(part) == 1 else 's'}"
+        parts.append(_fold(summary, _styled(part.drop(columns=group_by), human, right)))
+    return head + "\n".join(parts)
+
+
+def _fold(summary: str, body: str) -> str:
+    return f'<details class="zoomai-details"><summary>{html.escape(summary)}</summary>\n{body}\n</details>'
+
+
+def table(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    *,
+    empty: str = "None.",
+    group_by: str | None = None,
+    human: bool = True,
+) -> None:
+    """Display a report table (see `table_html`), with plain text for terminals."""
+    text = empty if df.empty else _cells(df).to_string(index=False)
     display(
-        {"text/html": table_html(df, caption), "text/plain": f"{caption}\n{text}" if caption else text},
+        {
+            "text/html": table_html(df, caption, empty=empty, group_by=group_by, human=human),
+            "text/plain": f"{caption}\n{text}" if caption else text,
+        },
+        raw=True,
+    )
+
+
+def sections(df: pd.DataFrame, by: str, titles: Mapping[str, str]) -> None:
+    """Display one titled table per section, in the order of `titles` (values of column `by`,
+    each with the sentence a section without rows shows)."""
+    for title, empty in titles.items():
+        table(df[df[by] == title].drop(columns=by), caption=title, empty=empty)
+
+
+def side_by_side(df: pd.DataFrame, by: str, caption: str | None = None) -> None:
+    """Display a table with one row per value of `by` (e.g. configuration) turned sideways: one
+    row per figure, one column per value, each figure formatted (estimates rounded and marked),
+    so many figures fit the page."""
+    columns = [labels.configuration(v) if by == "configuration" else str(v) for v in df[by]]
+    cells = _cells(df.drop(columns=by).reset_index(drop=True))
+    turned = pd.DataFrame(cells.T.to_numpy(), columns=columns)
+    turned.insert(0, "Figure", [labels.column(c) for c in cells.columns])
+    text = turned.to_string(index=False)
+    display(
+        {
+            "text/html": table_html(turned, caption, human=False, right=tuple(columns)),
+            "text/plain": f"{caption}\n{text}" if caption else text,
+        },
+        raw=True,
+    )
+
+
+def _usage_period(tenant: Tenant) -> str:
+    times = tenant.usage["time"]
+    if times.empty:
+        return "no usage data (settings only)"
+    first, last = times.min(), times.max()
+    return f"usage from {first:%d %b %Y} to {last:%d %b %Y} ({formats.count(len(times))} uses)"
+
+
+def subject(
+    tenant: Tenant | None = None,
+    configuration: str | None = None,
+    region: str | None = None,
+    configurations: list[str] | None = None,
+) -> pd.DataFrame:
+    """What a report is about, as rows (item, detail): tenant, configuration(s) and what they
+    change in words, hosting region, the tenant data and its date, the facts and the run."""
+    rows: list[tuple[str, str]] = []
+    if tenant is not None:
+        info = tenant.info
+        rows.append(("Tenant", f"{info['name']} ({info['tenant_id']})"))
+        region = region or str(info["hosting_region"])
+        own = ", ".join(
+            f"{labels.SUPPORT_OPTIONS[o]} {'on' if info[f'{o}_enabled'] else 'off'}" for o in ("zmo", "zdr")
+        )
+        rows.append(
+            ("Tenant data", f"{info['source']}; {_usage_period(tenant)}; as set by Zoom support: {own}")
+        )
+    if configuration is not None:
+        config = get_configuration(configuration)
+        changes = "; ".join(labels.configuration_changes(config)) or "nothing: the tenant's own settings"
+        rows.append(("Configuration", f"{labels.configuration(config.name)}: {config.description}"))
+        rows.append(("What it changes", changes))
+    if configurations:
+        rows.append(("Configurations compared", ", ".join(labels.configuration(c) for c in configurations)))
+    if region is not None:
+        rows.append(("Hosting region", region))
+    policy = load_policy()
+    doc = policy.documents.set_index("id").loc["whitepaper"]
+    rows.append(("Facts", f"{doc['title']}, version {doc['version']} ({doc['published']})"))
+    rows.append(("Report run", _run["id"] or "not part of a report run (run interactively)"))
+    return pd.DataFrame(rows, columns=["item", "detail"])
+
+
+def header(
+    tenant: Tenant | None = None,
+    configuration: str | None = None,
+    region: str | None = None,
+    configurations: list[str] | None = None,
+) -> None:
+    """Display the report's subject (see `subject`) as a two-column table at the top."""
+    rows = subject(tenant, configuration, region, configurations)
+    body = rows.rename(columns={"item": "Report on", "detail": ""})
+    display(
+        {
+            "text/html": table_html(body, human=False),
+            "text/plain": "\n".join(f"{i}: {d}" for i, d in rows.itertuples(index=False)),
+        },
         raw=True,
     )
 
@@ -140,6 +342,7 @@ def _check_days(value: object) -> None:
 # Notebook parameters by name: the check each value must pass (raises ValueError or ZoomaiError).
 PARAMETERS: dict[str, Callable[[object], object]] = {
     "summary_path": _check_str,
+    "run_id": _check_str,
     "configuration": _check_configuration,
     "configurations": _check_configurations,
     "region": _check_region,
@@ -193,32 +396,78 @@ def _json_figures(figures: Mapping[str, object]) -> dict[str, object]:
     return {k: _json_value(v, k) for k, v in figures.items()}
 
 
-def save_summary(figures: Mapping[str, object], path: str) -> dict[str, object]:
-    """Display the headline figures as a table; when `path` is non-empty also write them there
-    as JSON (sorted keys), atomically. Returns the JSON-able figures."""
+def save_summary(figures: Mapping[str, object], path: str) -> None:
+    """When `path` is non-empty, write the headline figures there as JSON (sorted keys),
+    atomically; nothing is displayed (the figures are shown once, by `headlines`)."""
     clean = _json_figures(figures)
-    rows = [
-        {"figure": k, "value": v if not isinstance(v, list | dict) else json.dumps(v)}
-        for k, v in clean.items()
-    ]
-    table(pd.DataFrame(rows, columns=["figure", "value"]), caption="Headline figures")
-    if path:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(clean, out, sort_keys=True, indent=2)
-                out.write("\n")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return clean
+    if not path:
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(clean, out, sort_keys=True, indent=2)
+            out.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def print_figures(figures: Mapping[str, object]) -> None:
-    """Print headline figures as plain `name: value` lines (the nbval-checked output)."""
+def figure_lines(figures: Mapping[str, object]) -> str:
+    """Headline figures as plain `name: value` lines (JSON values, text as it is): the
+    nbval-checked text of the headline cell and what terminals show."""
+    return "".join(
+        f"{name}: {value if isinstance(value, str) else json.dumps(value)}\n"
+        for name, value in _json_figures(figures).items()
+    )
+
+
+def _figure_key(name: str, key: str) -> str:
+    """A key of a figure that is a mapping (configurations, parties, versions, locations)."""
+    if name in ("exposure_score", "features_available") or key in labels.load_labels().configurations:
+        return labels.configuration(key)
+    return labels.value(key)
+
+
+def _figure_text(name: str, value: object) -> str:
+    """One figure's value for people: counts with separators, estimates rounded and marked,
+    configuration names and setting changes in words."""
+    if isinstance(value, bool) or value is None:
+        return formats.value(value) or "none"
+    if isinstance(value, int | float):
+        return formats.estimate(value) if labels.is_estimate(name) else formats.value(value)
+    if isinstance(value, list):
+        return ", ".join(_figure_key(name, str(v)) for v in value) or "none"
+    text = str(value)
+    key, sep, setting = text.partition("=")
+    if sep and (key in labels.SUPPORT_OPTIONS or key in SPECS):
+        return labels.change(key, setting)
+    return text or "none"
+
+
+def figure_rows(figures: Mapping[str, object]) -> pd.DataFrame:
+    """Headline figures as a table for people: columns figure, value (text); a mapping figure
+    gives one row per key ('Peak records held: Zoom')."""
+    rows = []
     for name, value in _json_figures(figures).items():
-        print(f"{name}: {value if isinstance(value, str) else json.dumps(value)}")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                rows.append((f"{labels.figure(name)}: {_figure_key(name, key)}", _figure_text(name, item)))
+        else:
+            rows.append((labels.figure(name), _figure_text(name, value)))
+    return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+def headlines_bundle(figures: Mapping[str, object]) -> dict[str, str]:
+    """What `headlines` displays: the formatted table (text/html) and `figure_lines` (text/plain)."""
+    rows = figure_rows(figures).rename(columns={"figure": "Figure", "value": "Value"})
+    return {"text/html": table_html(rows, human=False, right=("Value",)), "text/plain": figure_lines(figures)}
+
+
+def headlines(figures: Mapping[str, object]) -> None:
+    """Display the headline figures once, as a small formatted table (plain text: `name: value`
+    lines, the output nbval compares, see tests/conftest.py)."""
+    display(headlines_bundle(figures), raw=True)

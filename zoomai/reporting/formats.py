@@ -1,0 +1,91 @@
+"""Numbers for people: every figure a report shows goes through these, so counts carry
+thousands separators, shares are percentages, estimates are rounded and say so, missing values
+read "unknown" (never 0), and nothing is ever in scientific notation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+UNKNOWN = "unknown"
+ESTIMATE_PREFIX = "about "
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def count(value: object) -> str:
+    """A whole number with thousands separators: 260465 -> '260,465'; missing -> 'unknown'.
+    A fractional value is rounded half away from zero (counts of things are whole)."""
+    if _missing(value):
+        return UNKNOWN
+    number = float(value)  # type: ignore[arg-type]
+    return f"{int(math.copysign(math.floor(abs(number) + 0.5), number)):,}"
+
+
+def decimal(value: object, places: int = 1) -> str:
+    """A number with thousands separators and at most `places` decimals ('1,234.5', '3')."""
+    if _missing(value):
+        return UNKNOWN
+    text = f"{float(value):,.{places}f}"  # type: ignore[arg-type]
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def count_range(low: object, high: object) -> str:
+    """Lower and upper bound of a count: '8,532 to 157,622', or one number when they agree."""
+    return count(high) if count(low) == count(high) else f"{count(low)} to {count(high)}"
+
+
+def estimate(value: object) -> str:
+    """An estimated count, rounded to two significant figures from 100 up and marked:
+    5915.7 -> 'about 5,900', 47.3 -> 'about 47', 0 -> '0' (nothing to estimate)."""
+    if _missing(value):
+        return UNKNOWN
+    number = float(value)  # type: ignore[arg-type]
+    if number == 0:
+        return "0"
+    magnitude = int(math.floor(math.log10(abs(number))))
+    step = 10 ** max(magnitude - 1, 0)
+    return ESTIMATE_PREFIX + count(round(number / step) * step)
+
+
+def percent(part: object, whole: object | None = None) -> str:
+    """A share as a percentage: percent(0.584) or percent(152199, 260465) -> '58%'. A share that
+    is not zero but rounds to 0 or 100 says '<1%' or '>99%'; whole 0 -> 'unknown'."""
+    if _missing(part) or (whole is not None and (_missing(whole) or float(whole) == 0)):  # type: ignore[arg-type]
+        return UNKNOWN
+    share = float(part) / float(whole) if whole is not None else float(part)  # type: ignore[arg-type]
+    rounded = round(share * 100)
+    if rounded == 0 and share > 0:
+        return "<1%"
+    if rounded == 100 and share < 1:
+        return ">99%"
+    return f"{rounded}%"
+
+
+def days(value: object) -> str:
+    """A retention window: 30 -> '30 days', 1 -> '1 day'; missing -> 'unknown'."""
+    if _missing(value):
+        return UNKNOWN
+    n = count(value)
+    return f"{n} day" if n == "1" else f"{n} days"
+
+
+def value(item: object) -> str:
+    """Any table or figure value as text: booleans as yes/no, integers with separators, other
+    numbers with at most one decimal, missing as empty text (a blank cell)."""
+    if _missing(item):
+        return ""
+    if isinstance(item, bool | np.bool_):
+        return "yes" if item else "no"
+    if isinstance(item, int | np.integer):
+        return count(item)
+    if isinstance(item, float | np.floating):
+        return count(item) if float(item).is_integer() else decimal(item)
+    return str(item)
