@@ -261,6 +261,7 @@ def test_every_report_fits_1280px_and_speaks_words(browser, analyst_reports):
         words = _machine_words(seen["text"] + "\n" + "\n".join(seen["svg"]))
         if words:
             problems.append(f"{name}: machine words {sorted(set(words))[:8]}")
+        assert "not part of a report run" not in seen["text"], name  # the header names run "analyst"
         if path.stem.startswith("settings_audit") and path.parent.name == "us_enterprise_defaults":
             # its overrides send summaries to external invitees: enum code 4 in words
             assert "All invitees, including external" in seen["text"]

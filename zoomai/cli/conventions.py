@@ -39,6 +39,17 @@ def comma_list(text: str) -> list[str]:
     return items
 
 
+def positive(text: str) -> int:
+    """A whole number of at least 1 (workers, runs to keep, concurrency, tries)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def add_config(
     p: argparse.ArgumentParser,
     several: bool,

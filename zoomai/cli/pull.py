@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from zoomai.analysis.drift import drift, load_side, widens_exposure
-from zoomai.cli.conventions import add_format, epilog
+from zoomai.cli.conventions import EXIT_INTERRUPTED, add_format, epilog, positive
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.importer import import_settings
@@ -21,17 +21,6 @@ from zoomai.tenants.tables import region_arg
 from zoomai.tenants.zoomapi import DEFAULT_API_BASE, ENV_NAMES, load_credentials
 
 EXIT_WIDENED = 1  # `zoomai diff`: for cron and CI alerts
-EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 def _date(text: str) -> date:
@@ -138,9 +127,9 @@ def _register_pull(sub: argparse._SubParsersAction) -> None:
         "--token-url",
         help="OAuth token URL (default: Zoom's for Zoom's API, else /oauth/token on the API's host)",
     )
-    p.add_argument("--concurrency", type=_positive, default=4, help="requests at once (default 4)")
+    p.add_argument("--concurrency", type=positive, default=4, help="requests at once (default 4)")
     p.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (default 30)")
-    p.add_argument("--retries", type=_positive, default=6, help="tries per request (default 6)")
+    p.add_argument("--retries", type=positive, default=6, help="tries per request (default 6)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted pull in OUT")
     p.add_argument(
         "--usage-since",

@@ -7,7 +7,15 @@ import os
 import sys
 from pathlib import Path
 
-from zoomai.cli.conventions import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_config, comma_list, epilog
+from zoomai.cli.conventions import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_config,
+    comma_list,
+    epilog,
+    positive,
+)
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
@@ -15,16 +23,6 @@ from zoomai.reporting.runner import check_out, check_run_id, default_workers, ru
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
 
 
 def _display(path: Path) -> str:
@@ -142,7 +140,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a folder: the reports folder that receives <run-id>/ and latest (default: reports)",
     )
     p.add_argument(
-        "--workers", type=_positive, help="parallel runs (default: the schedule's, else min(4, CPUs))"
+        "--workers", type=positive, help="parallel runs (default: the schedule's, else min(4, CPUs))"
     )
     p.add_argument("--run-id", help="name of the run's folder (default: UTC time and a random suffix)")
     p.add_argument("--data", help="data folder to use instead of the bundled data/ (sets ZOOMAI_DATA)")
@@ -159,7 +157,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--keep",
-        type=_positive,
+        type=positive,
         metavar="N",
         help="after a successful run, remove all but the newest N runs in --out (never the one "
         "`latest` points at, nothing zoomai did not write)",

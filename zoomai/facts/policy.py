@@ -68,6 +68,7 @@ class Source(Strict):
 class Document(Strict):
     id: str = _Id
     title: str
+    cited_as: str  # how citations name it ('whitepaper', 'Ars Technica news item', ...)
     version: str | None = None
     published: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     file: str
@@ -228,9 +229,9 @@ class Policy:
 
     def cite_source(self, source: Source) -> str:
         """'whitepaper v5.0, <section>' for a document id (of `documents`) and a section."""
-        versions = self.documents.set_index("id")["version"]
-        version = versions.get(source.document)
-        return f"{source.document}{f' v{version}' if pd.notna(version) else ''}, {source.section}"
+        doc = self.documents.set_index("id").loc[source.document]
+        version = f" v{doc['version']}" if pd.notna(doc["version"]) else ""
+        return f"{doc['cited_as']}{version}, {source.section}"
 
 
 def load_policy(path: Path | None = None) -> Policy:

@@ -15,7 +15,7 @@ from typing import Any
 from zoomai.reporting.export import export_html
 from zoomai.reporting.pdf import print_pdf
 from zoomai.reporting.plan import Run
-from zoomai.reporting.schedule import KERNEL, KERNEL_ARGS, START_TIMEOUT, SUMMARY
+from zoomai.reporting.schedule import KERNEL, KERNEL_ARGS, RUN_ID, START_TIMEOUT, SUMMARY
 
 # ------------------------------------------------------------------------------ execution
 
@@ -30,6 +30,7 @@ class Task:
     fresh_kernel: bool
     self_contained: bool = False  # plotly.js in every HTML file instead of the run's assets/
     chromium: str | None = None  # print a PDF too, with this chromium
+    run_id: str = ""  # the report run's id, passed to notebooks that show it
 
 
 _WORKER: dict[str, Any] = {}  # per worker process: the kernel manager, exporter, plotly.js
@@ -154,6 +155,8 @@ def execute(task: Task) -> dict[str, Any]:
     params = dict(run.parameters)
     if run.writes_summary:
         params[SUMMARY] = summary_file.name  # relative to the kernel's working directory
+    if run.takes_run_id:
+        params[RUN_ID] = task.run_id
     started = datetime.now(UTC)
     clock = time.perf_counter()
     error = None

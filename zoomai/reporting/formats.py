@@ -42,6 +42,22 @@ def count_range(low: object, high: object) -> str:
     return count(high) if count(low) == count(high) else f"{count(low)} to {count(high)}"
 
 
+def with_ranges(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """`df` with every column X that has `X_min` and `X_max` beside it shown as one range
+    ('17 to 37', estimates rounded and marked) and the `_min`/`_max` columns dropped; also the
+    names of the range columns (numbers as text, to align right)."""
+    ranged = tuple(c for c in df.columns if f"{c}_min" in df.columns and f"{c}_max" in df.columns)
+    out = df.drop(columns=[f"{c}_{b}" for c in ranged for b in ("min", "max")])
+    for c in ranged:
+        fmt = _estimate_range if c.startswith("people_without_notice") else count_range
+        out[c] = [fmt(lo, hi) for lo, hi in zip(df[f"{c}_min"], df[f"{c}_max"], strict=True)]
+    return out, ranged
+
+
+def _estimate_range(low: object, high: object) -> str:
+    return estimate(high) if estimate(low) == estimate(high) else f"{estimate(low)} to {estimate(high)}"
+
+
 def estimate(value: object) -> str:
     """An estimated count, rounded to two significant figures from 100 up and marked:
     5915.7 -> 'about 5,900', 47.3 -> 'about 47', 0 -> '0' (nothing to estimate)."""

@@ -131,7 +131,7 @@ def _cells(df: pd.DataFrame) -> pd.DataFrame:
             if labels.is_share(name)
             else formats.value
         )
-        out[col] = [fmt(v) for v in df[col]]
+        out[col] = [v if isinstance(v, str) else fmt(v) for v in df[col]]  # text: already shown
     return out
 
 
@@ -209,11 +209,13 @@ def table(
     group_by: str | None = None,
     human: bool = True,
 ) -> None:
-    """Display a report table (see `table_html`), with plain text for terminals."""
+    """Display a report table (see `table_html`), with plain text for terminals. Lower and upper
+    bounds (`X_min`, `X_max` beside `X`) are shown as one range column."""
+    df, ranged = formats.with_ranges(df)
     text = empty if df.empty else _cells(df).to_string(index=False)
     display(
         {
-            "text/html": table_html(df, caption, empty=empty, group_by=group_by, human=human),
+            "text/html": table_html(df, caption, empty=empty, group_by=group_by, human=human, right=ranged),
             "text/plain": f"{caption}\n{text}" if caption else text,
         },
         raw=True,

@@ -25,6 +25,7 @@ from zoomai.reporting.schedule import (
     NOTEBOOKS_DIR,
     REGION,
     RESERVED,
+    RUN_ID,
     SUMMARY,
     TENANT,
     Job,
@@ -53,6 +54,7 @@ class Run:
     parameters: dict[str, Any]
     output: str
     writes_summary: bool
+    takes_run_id: bool = False  # the notebook shows the report run's id (parameter run_id)
 
 
 def _label(value: str) -> str:
@@ -311,6 +313,7 @@ def _expand(
                     parameters=params,
                     output="",
                     writes_summary=SUMMARY in declared,
+                    takes_run_id=RUN_ID in declared,
                 )
             )
     return out

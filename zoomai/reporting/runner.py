@@ -245,7 +245,9 @@ def _execute_runs(
         if not self_contained:
             write_assets(partial)
         root = str(partial.resolve())
-        tasks = [Task(run, root, cell_timeout, fresh_kernels, self_contained, chromium) for run in runs]
+        tasks = [
+            Task(run, root, cell_timeout, fresh_kernels, self_contained, chromium, run_id) for run in runs
+        ]
         context = _pool_context()
         if context.get_start_method() == "fork":
             _warm_up()

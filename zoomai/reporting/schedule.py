@@ -37,12 +37,13 @@ CHART_MIME = "application/vnd.plotly.v1+json"
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # no TCP-encryption warning per kernel on stderr
 
 # The parameters the pipeline itself fills (the notebooks' contract), with their types.
-TENANT, CONFIGURATION, CONFIGURATIONS, REGION, SUMMARY = (
+TENANT, CONFIGURATION, CONFIGURATIONS, REGION, SUMMARY, RUN_ID = (
     "tenant",
     "configuration",
     "configurations",
     "region",
     "summary_path",
+    "run_id",
 )
 CONTRACT_TYPES: dict[str, str] = {
     TENANT: "str",
@@ -50,12 +51,14 @@ CONTRACT_TYPES: dict[str, str] = {
     CONFIGURATIONS: "list[str]",
     REGION: "str",
     SUMMARY: "str",
+    RUN_ID: "str",
 }
 RESERVED = {
     TENANT: "set it with the job's `tenants`",
     CONFIGURATION: "set it with the job's `configurations`",
     CONFIGURATIONS: "set it with the job's `configurations`",
     SUMMARY: "the pipeline sets it",
+    RUN_ID: "the pipeline sets it",
 }
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
