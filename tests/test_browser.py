@@ -262,6 +262,7 @@ def test_every_report_fits_1280px_and_speaks_words(browser, analyst_reports):
         if words:
             problems.append(f"{name}: machine words {sorted(set(words))[:8]}")
         assert "not part of a report run" not in seen["text"], name  # the header names run "analyst"
+        assert "Scope of the facts: what they cover and what they do not" in seen["text"], name
         if path.stem.startswith("settings_audit") and path.parent.name == "us_enterprise_defaults":
             # its overrides send summaries to external invitees: enum code 4 in words
             assert "All invitees, including external" in seen["text"]

@@ -27,6 +27,7 @@ from IPython.display import display
 from pandas.io.formats.style import Styler
 
 from zoomai.analysis.configurations import get_configuration
+from zoomai.analysis.scope import scope_statement
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.policy import load_policy
 from zoomai.facts.registry import SPECS
@@ -34,6 +35,7 @@ from zoomai.reporting import charts, formats, labels
 from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+SCOPE_CAPTION = "Scope of the facts: what they cover and what they do not"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 # Characters shown literally in Markdown: HTML specials, Markdown and LaTeX ($) punctuation.
 _MARKDOWN_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~$:"}
@@ -473,3 +475,9 @@ def headlines(figures: Mapping[str, object]) -> None:
     """Display the headline figures once, as a small formatted table (plain text: `name: value`
     lines, the output nbval compares, see tests/conftest.py)."""
     display(headlines_bundle(figures), raw=True)
+
+
+def scope() -> None:
+    """The scope section every report ends with: what the facts cover and what they do not
+    (zoomai.analysis.scope, data/scope.yaml)."""
+    table(scope_statement().drop(columns="facts"), caption=SCOPE_CAPTION)
