@@ -139,12 +139,12 @@ def test_key_figures_are_all_there_and_formatted_for_people():
     figures = dict(key_figures(summary))
     assert len(figures) == 12 + 7  # nothing cut: 12 + records, people, share, 2 scores, pareto, window
     assert figures["Figure 11"] == "11,000"
-    assert figures["Records"] == "260,465"
-    assert figures["People without notice"] == "≈ 5,916"
+    assert figures["Records held by any party"] == "260,465"  # the labels of data/labels.yaml
+    assert figures["People without AI notice"] == "≈ 5,916"
     assert figures["Share small"] == "≈ 0.25"
     assert figures["Exposure score · default"] == "19,815,232"
     assert figures["Exposure score · ai_off"] == "0"
-    assert figures["Pareto"] == "default, ai_off"
+    assert figures["Pareto-efficient configurations"] == "default, ai_off"
     assert figures["Window"] == "unknown"
     assert not any(re.search(r"\de[+-]\d", v) for v in figures.values())
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from zoomai.reporting import labels
 from zoomai.reporting.export import plotly_resources
 from zoomai.reporting.history import runs_in
 from zoomai.reporting.schedule import NO_TENANT, TENANT
@@ -83,7 +84,7 @@ code { font-size: .9em; overflow-wrap: anywhere; }
 {% for r in group.runs %}
 <tr>
 <td>{% if r.html %}<a href="{{ r.html }}">{{ r.notebook }}</a>{% else %}{{ r.notebook }}{% endif %}</td>
-<td>{{ r.configuration or "" }}</td>
+<td>{{ r.configuration_title or "" }}</td>
 <td class="{{ r.status }}">{{ r.status }}{% if r.error %}<br><code>{{ r.error }}</code>{% endif %}</td>
 <td>{% if r.figures %}<dl>
 {% for k, v in r.figures %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}
@@ -123,17 +124,11 @@ def key_figures(summary: Any) -> list[tuple[str, str]]:
             for k, v in value.items():
                 walk([*prefix, str(k)], v)
         else:
-            out.append((" · ".join([figure_label(prefix[0]), *prefix[1:]]), format_value(value)))
+            out.append((" · ".join([labels.figure(prefix[0]), *prefix[1:]]), format_value(value)))
 
     for key, value in summary.items():
         walk([str(key)], value)
     return out
-
-
-def figure_label(key: str) -> str:
-    """A summary key as words: `third_party_records` -> "Third party records"."""
-    words = key.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
 
 
 def format_value(value: Any) -> str:
@@ -314,7 +309,7 @@ def write_index(report: Report, folder: Path, out: Path | None = None, self_cont
         groups.setdefault(r["tenant"] or NO_TENANT, []).append(
             {
                 "notebook": r["notebook"],
-                "configuration": r["configuration"],
+                "configuration_title": labels.configuration(r["configuration"]) if r["configuration"] else "",
                 "status": r["status"],
                 "error": r["error"],
                 "html": files.get("html"),
