@@ -190,6 +190,13 @@ def tree_state(root: Path) -> dict[str, tuple]:
     return state
 
 
+def bad_input_case(case, tmp_path: Path, monkeypatch) -> tuple:
+    """A bad-input case's (args, exit code, expected fragments, ...): the case takes the test's
+    tmp_path, and its monkeypatch when it names one."""
+    needs = case.__code__.co_varnames[: case.__code__.co_argcount]
+    return case(tmp_path, monkeypatch) if "monkeypatch" in needs else case(tmp_path)
+
+
 def check_refused(root: Path, args: list, code: int, expected: list[str], writes: tuple[str, ...] = ()):
     """Run `zoomai ARGS`; assert the exit code, that stderr holds each `expected` fragment
     (file/line/field and what was expected), no traceback, and that nothing under `root`

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import check_refused
+from conftest import bad_input_case, check_refused
 
 from zoomai.core import yamlio
 from zoomai.core.paths import data_file
@@ -462,8 +462,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
 def test_bad_input(case, tmp_path, monkeypatch):
-    needs = case.__code__.co_varnames[: case.__code__.co_argcount]
-    args, code, expected = case(tmp_path, monkeypatch) if "monkeypatch" in needs else case(tmp_path)
+    args, code, expected = bad_input_case(case, tmp_path, monkeypatch)
     clock = time.monotonic()
     check_refused(tmp_path, args, code, expected)
     assert time.monotonic() - clock < 20  # no hang (the billion laughs ran for minutes before)

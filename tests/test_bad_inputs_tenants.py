@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import check_refused
+from conftest import bad_input_case, check_refused
 
 from zoomai.core import yamlio
 from zoomai.tenants.tables import tenants_dir
@@ -555,8 +555,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
 def test_bad_input(case, tmp_path, monkeypatch):
-    needs = case.__code__.co_varnames[: case.__code__.co_argcount]
-    args, code, expected, *writes = case(tmp_path, monkeypatch) if "monkeypatch" in needs else case(tmp_path)
+    args, code, expected, *writes = bad_input_case(case, tmp_path, monkeypatch)
     check_refused(tmp_path, args, code, expected, *writes)
 
 
