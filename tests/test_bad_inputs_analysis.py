@@ -296,7 +296,14 @@ def exposure_bad_config(tmp):
 
 
 def exposure_unknown_tenant(tmp):
-    return ["exposure", "../../etc"], 2, ["../../etc/tenants.parquet: missing table tenants.parquet"]
+    missing = tmp / "nowhere"
+    return ["exposure", missing], 2, [f"{missing}: not a tenant folder nor a bundled tenant id; bundled tenants:"]
+
+
+def exposure_folder_not_a_tenant(tmp):
+    folder = tmp / "etc"
+    folder.mkdir()
+    return ["exposure", folder], 2, [f"{folder / 'tenants.parquet'}: missing table tenants.parquet"]
 
 
 def compare_empty_configs(tmp):
@@ -444,6 +451,7 @@ CASES = [
     exposure_bad_view,
     exposure_bad_config,
     exposure_unknown_tenant,
+    exposure_folder_not_a_tenant,
     compare_empty_configs,
     compare_only_commas,
     compare_unknown_config,
