@@ -105,9 +105,9 @@ def schedule_no_notebooks_folder(tmp):
 
 def tenants_outside_as_a_path(tmp):
     return (
-        report(tmp, None, "--notebooks", "tenant_chart", "--tenants", "../../etc"),
+        report(tmp, None, "--notebooks", "tenant_chart", "--tenants", tmp / "nowhere"),
         2,
-        ["--tenants: ../../etc: not a tenant folder nor a bundled tenant id"],
+        [f"--tenants: {tmp / 'nowhere'}: not a tenant folder nor a bundled tenant id"],
     )
 
 
