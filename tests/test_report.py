@@ -628,7 +628,7 @@ def test_timeout_and_dead_kernel_fail_their_run_and_the_next_run_gets_a_new_kern
     exits, then a notebook that must still run."""
     code, _, err = fixture_report(
         tmp_path,
-        "cell_timeout_seconds: 2\nworkers: 1\njobs:\n  - name: slow\n"
+        "cell_timeout_seconds: 20\nworkers: 1\njobs:\n  - name: slow\n"
         "    notebooks: [sleeps, dies, tenant_chart]\n    tenants: [eu_company_zmo]\n",
         "--run-id",
         "slow",
@@ -638,7 +638,7 @@ def test_timeout_and_dead_kernel_fail_their_run_and_the_next_run_gets_a_new_kern
     meta = json.loads((folder / "_all/sleeps.json").read_text())
     assert meta["status"] == "failed"
     assert meta["error"].startswith(
-        "CellTimeoutError: A cell timed out while it was being executed, after 2 "
+        "CellTimeoutError: A cell timed out while it was being executed, after 20 "
     )
     assert (folder / "_all/sleeps.ipynb").is_file()
     meta = json.loads((folder / "eu_company_zmo/dies.json").read_text())
