@@ -140,8 +140,8 @@ def test_key_figures_are_all_there_and_formatted_for_people():
     assert len(figures) == 12 + 7  # nothing cut: 12 + records, people, share, 2 scores, pareto, window
     assert figures["Figure 11"] == "11,000"
     assert figures["Records held by any party"] == "260,465"  # the labels of data/labels.yaml
-    assert figures["People without AI notice"] == "≈ 5,916"
-    assert figures["Share small"] == "≈ 0.25"
+    assert figures["People without AI notice"] == "about 5,900"  # as the reports word estimates
+    assert figures["Share small"] == "0.25"
     assert figures["Exposure score · default"] == "19,815,232"
     assert figures["Exposure score · ai_off"] == "0"
     assert figures["Pareto-efficient configurations"] == "default, ai_off"
@@ -213,7 +213,7 @@ def test_index_names_ranks_and_trends_tenants(tmp_path):
     assert lindqvist < northwind
     assert "Lindqvist &amp; Moreau GmbH" in html and "Northwind Manufacturing Inc." in html
     # every headline figure, formatted; the PDF linked
-    assert "19,815,232" in html and "≈ 5,916" in html and "e+0" not in html
+    assert "19,815,232" in html and "about 5,900" in html and "e+0" not in html
     assert {"us_enterprise_defaults/tenant_risk_report__default.pdf"} <= index_links(
         report.folder / "index.html"
     )

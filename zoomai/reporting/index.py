@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from zoomai.reporting import labels
+from zoomai.reporting import formats, labels
 from zoomai.reporting.export import plotly_resources
 from zoomai.reporting.history import runs_in
 from zoomai.reporting.schedule import NO_TENANT, TENANT
@@ -132,20 +132,21 @@ def key_figures(summary: Any) -> list[tuple[str, str]]:
 
 
 def format_value(value: Any) -> str:
-    """A figure for people: integers with thousands separators, non-whole numbers as a rounded
-    estimate, never scientific notation; lists joined with commas; None as "unknown"."""
+    """A figure for people, worded as the reports word it (reporting/formats): whole numbers with
+    thousands separators, non-whole counts as a rounded estimate ("about 5,900"), shares below one
+    with two decimals, never scientific notation; lists joined with commas; None as "unknown"."""
     if value is None:
-        return "unknown"
+        return formats.UNKNOWN
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}"
+        return formats.count(value)
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return "unknown" if math.isnan(value) else "unbounded"
-        if value.is_integer():
-            return f"{value:,.0f}"
-        return f"≈ {value:,.0f}" if abs(value) >= 10 else f"≈ {value:,.2f}"
+        if math.isinf(value):
+            return "unbounded"
+        if math.isnan(value) or value.is_integer():
+            return formats.count(value)
+        return formats.estimate(value) if abs(value) >= 1 else formats.decimal(value, 2)
     if isinstance(value, list):
         return ", ".join(format_value(v) for v in value)
     return str(value)
