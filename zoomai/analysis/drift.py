@@ -21,6 +21,7 @@ from zoomai.analysis.flows import SUMMARY_FEATURE, FlowOptions, availability, fl
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.registry import SPECS, parse_value
 from zoomai.tenants.importer import read_export
+from zoomai.tenants.layout import has_account_settings
 from zoomai.tenants.tables import Tenant, load_tenant
 
 COLUMNS = ["section", "change", "level", "scope_id", "item", "old", "new", "people", "affected"]
@@ -35,7 +36,7 @@ def load_side(path: Path | str, region: str | None = None) -> Tenant:
     path = Path(path)
     if (path / "tenants.parquet").is_file():
         return load_tenant(path)
-    if (path / "account_settings.json").is_file():
+    if has_account_settings(path):
         if region is None:
             raise ZoomaiError(f"{path}: a snapshot; give its hosting region with --region (e.g. US, DE)")
         return read_export(path, tenant_id="snapshot", region=region)[0]
