@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from zoomai.analysis.drift import import_snapshot, since_previous_line
 from zoomai.cli.conventions import add_format, epilog
 from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
-from zoomai.tenants.importer import import_settings, summary_text
+from zoomai.tenants.importer import summary_text
 from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_bundled, write_simulated
 from zoomai.tenants.tables import load_tenant, region_arg
 
@@ -106,7 +107,7 @@ def _register_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    _, report = import_settings(
+    _, report, since = import_snapshot(
         args.dir,
         args.out,
         tenant_id=args.tenant_id,
@@ -118,6 +119,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         pseudonym_key=pseudonym_key(args),
     )
     print(summary_text(report, args.out))
+    if since is not None:
+        print(f"  {since_previous_line(since)}")
     return 0
 
 

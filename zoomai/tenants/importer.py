@@ -829,16 +829,24 @@ def read_export(
 
 
 def import_settings(
-    src: Path | str, out: Path | str, pseudonym_key: bytes | None = None, **options: Any
+    src: Path | str,
+    out: Path | str,
+    pseudonym_key: bytes | None = None,
+    *,
+    derived: Callable[[Tenant], dict[str, str]] | None = None,
+    **options: Any,
 ) -> tuple[Tenant, dict]:
     """Import `src` (see read_export) and save the tenant folder `out` with import_report.json;
-    with `pseudonym_key`, e-mail addresses are replaced by keyed pseudonyms (see pseudonymise)."""
+    with `pseudonym_key`, e-mail addresses are replaced by keyed pseudonyms (see pseudonymise).
+    `derived` gives more files (name -> text) made from the tenant as saved, written in the same
+    atomic step (e.g. the changes since the previous snapshot)."""
     out = Path(out)
     check_replaceable(out, is_tenant_folder, folder=True, what="tenant folder")  # before any reading
     tenant, report = read_export(src, **options)
     if pseudonym_key is not None:
         tenant = pseudonymise(tenant, pseudonym_key)
-    save_tenant(tenant, out, extra_files={REPORT_FILE: json.dumps(report, indent=2) + "\n"})
+    extra = {REPORT_FILE: json.dumps(report, indent=2) + "\n"} | (derived(tenant) if derived else {})
+    save_tenant(tenant, out, extra_files=extra)
     return tenant, report
 
 
