@@ -40,7 +40,7 @@ def _register_effective(sub: argparse._SubParsersAction) -> None:
         "user levels and their locks.",
         epilog=epilog(
             "zoomai settings us_enterprise_defaults --key chat.",
-            "zoomai settings ./tenants/acme --user u0001 --format json",
+            "zoomai settings ~/zoom/acme/tenant --user u0001 --format json",
         ),
     )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
@@ -129,9 +129,13 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
         "import-settings",
         help="a tenant folder from saved Zoom REST API settings responses",
         description="Read saved Zoom API responses (account/group/user settings and lock settings, users, "
-        "Phone sites) from DIR and write a tenant folder with import_report.json.",
+        "Phone sites) from DIR, in the layout `zoomai pull` writes or under the names of Zoom's API samples "
+        "(accounts-<accountId>-settings_GET.json, ...), and write a tenant folder with import_report.json. "
+        "When DIR is a dated snapshot, the changes since the snapshot before it are kept too "
+        "(the settings audit shows them first). Keep tenant folders outside the repository.",
         epilog=epilog(
-            'zoomai import-settings acme --out tenants/acme --region EU --zmo --name "Acme"',
+            "zoomai import-settings ~/zoom/acme/export --out ~/zoom/acme/tenant --region EU --zmo",
+            "zoomai import-settings ../shared/zoom-api/examples --out /tmp/samples --region US",
         ),
     )
     p.add_argument("dir", metavar="DIR", type=Path, help="folder of saved API responses")
