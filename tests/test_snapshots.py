@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import run_cli
 from zoomai.analysis.drift import CHANGES_FILE, read_since_previous
+from zoomai.core.errors import DataError
 from zoomai.fakezoom import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, FakeTenant, FakeZoom
 from zoomai.reporting.changes import changes_words, summary_sentence
 from zoomai.tenants.pseudonymise import pseudonym
@@ -151,3 +152,22 @@ def test_import_of_a_folder_that_is_not_a_snapshot_keeps_no_changes(tmp_path: Pa
     assert not (tmp_path / "t" / CHANGES_FILE).exists() and "previous snapshot" not in out
     assert read_since_previous(tmp_path / "t") is None
     assert pd.read_parquet(tmp_path / "t" / "tenants.parquet")["tenant_id"].tolist() == ["export"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[]", "field snapshot: expected str"),
+        ('{"snapshot": "s", "previous": 3, "problem": "", "widens_exposure": false, "changes": []}',
+         "field previous: expected text or null"),
+        ('{"snapshot": "s", "previous": null, "problem": "", "widens_exposure": false, '
+         '"changes": [{"a": 1}]}',
+         "field changes[0]: expected an object with section, change, level"),
+        ("{", "not valid JSON"),
+    ],
+)  # fmt: skip
+def test_a_broken_changes_file_is_named(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / CHANGES_FILE).write_text(content)
+    with pytest.raises(DataError, match=re.escape(message)) as info:
+        read_since_previous(tmp_path)
+    assert CHANGES_FILE in str(info.value)

@@ -266,11 +266,29 @@ def read_since_previous(folder: Path | str) -> SincePrevious | None:
     if not path.is_file():
         return None
     data = read_json(path)
-    try:
-        changes = pd.DataFrame(data["changes"], columns=COLUMNS)
-        return SincePrevious(str(data["snapshot"]), data["previous"], changes, str(data["problem"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DataError(path, [Problem(None, None, f"not a file zoomai wrote ({exc})")]) from None
+    expected = {
+        "snapshot": str,
+        "previous": (str, type(None)),
+        "problem": str,
+        "widens_exposure": bool,
+        "changes": list,
+    }
+    problems = [
+        Problem(None, name, f"expected {kind.__name__ if isinstance(kind, type) else 'text or null'}")
+        for name, kind in expected.items()
+        if not isinstance(data, dict) or not isinstance(data.get(name), kind)
+    ]
+    rows = data.get("changes") if isinstance(data, dict) else None
+    problems += [
+        Problem(None, f"changes[{i}]", f"expected an object with {', '.join(COLUMNS)}")
+        for i, row in enumerate(rows if isinstance(rows, list) else [])
+        if not isinstance(row, dict) or set(row) != set(COLUMNS)
+    ]
+    if problems:
+        raise DataError(path, problems)
+    return SincePrevious(
+        data["snapshot"], data["previous"], pd.DataFrame(rows, columns=COLUMNS), data["problem"]
+    )
 
 
 def since_previous_line(since: SincePrevious) -> str:
