@@ -157,7 +157,7 @@ def test_import_of_a_folder_that_is_not_a_snapshot_keeps_no_changes(tmp_path: Pa
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("[]", "field snapshot: expected str"),
+        ("[]", "field snapshot: expected text"),
         ('{"snapshot": "s", "previous": 3, "problem": "", "widens_exposure": false, "changes": []}',
          "field previous: expected text or null"),
         ('{"snapshot": "s", "previous": null, "problem": "", "widens_exposure": false, '

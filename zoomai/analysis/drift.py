@@ -7,6 +7,10 @@ a feature newly available (`availability`), a party newly receiving content (`fl
 meeting summaries newly reaching people outside the organisation (a summary flow to an external
 recipient). Each exposure change names the people affected. Users added are listed, not counted
 as widening: what they may use is the same as for the users already there.
+
+A tenant folder imported from a dated snapshot (`import_snapshot`, used by `import-settings` and
+`pull --import`) keeps the drift from the snapshot before it as CHANGES_FILE, computed at import
+time with the same pseudonym key; the settings audit shows it first (`read_since_previous`).
 """
 
 from __future__ import annotations
@@ -266,16 +270,16 @@ def read_since_previous(folder: Path | str) -> SincePrevious | None:
     if not path.is_file():
         return None
     data = read_json(path)
-    expected = {
-        "snapshot": str,
-        "previous": (str, type(None)),
-        "problem": str,
-        "widens_exposure": bool,
-        "changes": list,
+    expected: dict[str, tuple[type | tuple[type, ...], str]] = {
+        "snapshot": (str, "text"),
+        "previous": ((str, type(None)), "text or null"),
+        "problem": (str, "text"),
+        "widens_exposure": (bool, "true or false"),
+        "changes": (list, "an array"),
     }
     problems = [
-        Problem(None, name, f"expected {kind.__name__ if isinstance(kind, type) else 'text or null'}")
-        for name, kind in expected.items()
+        Problem(None, name, f"expected {words}")
+        for name, (kind, words) in expected.items()
         if not isinstance(data, dict) or not isinstance(data.get(name), kind)
     ]
     rows = data.get("changes") if isinstance(data, dict) else None

@@ -13,15 +13,17 @@ Layout of the input folder (only account_settings.json is required):
                                      GET /phone/sites/{siteId}/settings/{settingType}
     phone/users.json                 GET /phone/users, pages merged: {"users": [...]}
 
-or under the names of Zoom's API samples, flat in the folder (`accounts-<accountId>-settings_GET.json`,
-`groups-<groupId>-lock_settings_GET.json`, ...: see zoomai.tenants.layout).
+or under the names of Zoom's API samples, flat in the folder
+(`accounts-<accountId>-settings_GET.json`, `groups-<groupId>-lock_settings_GET.json`, ...: see
+zoomai.tenants.layout).
 
 A setting's registry key is its JSON field path joined with '.'; two documented aliases map the
 option=meeting_security / lock-settings spellings onto the registry keys (`ALIASES`). Phone
 site policies map `policy.<x>` (or a top-level `<x>`, as in a site settings response) to
 `phone.<x>`; a site settings response none of whose fields the registry knows is listed as
-not read, with the reason. Every field is optional; unmapped fields are listed in the import report. Invalid
-JSON or a wrong type for a registry field raises DataError before anything is written.
+not read, with the reason. Every field is optional; unmapped fields are listed in the import
+report. Invalid JSON or a wrong type for a registry field raises DataError before anything is
+written.
 """
 
 from __future__ import annotations
