@@ -165,6 +165,16 @@ def tenants_bad_setting_value(tmp):
     )
 
 
+def tenants_broken_changes_file(tmp):
+    t = tenant(tmp)
+    (t / "changes_since_previous.json").write_text('{"snapshot": 1}')
+    return (
+        report(tmp, None, "--notebooks", "tenant_chart", "--tenants", t),
+        2,
+        ["--tenants: t", "changes_since_previous.json", "field snapshot: expected text"],
+    )
+
+
 def data_broken_policy(tmp):
     data = Path(shutil.copytree(REPO / "data", tmp / "data", ignore=shutil.ignore_patterns("tenants")))
     shutil.copytree(tenants_dir() / "eu_company_zmo", data / "tenants" / "eu_company_zmo")
@@ -343,6 +353,7 @@ CASES = [
     tenants_absolute_path_is_a_folder_as_given,
     tenants_dotdot_is_no_bundled_id,
     tenants_unknown,
+    tenants_broken_changes_file,
     tenants_corrupt_parquet,
     tenants_bad_setting_value,
     data_broken_policy,

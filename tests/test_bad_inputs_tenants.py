@@ -394,6 +394,24 @@ def import_enum_as_text(tmp):
     )
 
 
+def import_two_spellings_of_one_response(tmp):
+    summary = {"in_meeting": {"meeting_summary_with_ai_companion": {"enable": True}}}
+    src = export(tmp, **{"accounts-me-settings_GET.json": summary})  # and account_settings.json
+    return (
+        imp(tmp, src),
+        2,
+        [
+            f"{src}: accounts-me-settings_GET.json and account_settings.json are both "
+            "GET /accounts/{accountId}/settings; keep one of them"
+        ],
+    )
+
+
+def import_sample_name_with_a_bad_id(tmp):
+    src = export(tmp, **{"users-a b-settings_GET.json": {}})
+    return imp(tmp, src), 2, [f"{src}: users-a b-settings_GET.json: the ids in its name are not valid ids"]
+
+
 def import_enum_out_of_range_warns(tmp):
     src = export(
         tmp,
@@ -541,6 +559,8 @@ CASES = [
     import_enum_as_text,
     import_enum_out_of_range_warns,
     import_bool_as_text,
+    import_two_spellings_of_one_response,
+    import_sample_name_with_a_bad_id,
     import_duplicate_user,
     import_duplicate_group,
     import_users_not_an_array,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from zoomai.analysis.drift import CHANGES_FILE
 
 OLD: dict[str, object] = {
     "account_settings.json": {
@@ -136,3 +137,35 @@ def test_bad_input_exits_2(snapshots: tuple[Path, Path], tmp_path: Path) -> None
     (new / "users.json").write_text("{")
     code, _, err = run_cli("diff", old, new, "--region", "US")
     assert code == 2 and "users.json" in err and "not valid JSON" in err
+
+
+def test_importing_the_later_snapshot_keeps_the_same_changes(
+    snapshots: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The two snapshots sit in one snapshots folder: importing the later one keeps, in the
+    tenant folder, the changes `zoomai diff` lists (the earlier one is the previous snapshot)."""
+    old, new = snapshots
+    _, diff_out, _ = run_cli("diff", old, new, "--region", "US", "--format", "json")
+    code, out, err = run_cli("import-settings", new, "--out", tmp_path / "tenant", "--region", "US")
+    assert code == 0, err
+    assert f"  since the previous snapshot ({old.name} to {new.name}): 13 changes; exposure WIDENED" in out
+    kept = json.loads((tmp_path / "tenant" / CHANGES_FILE).read_text())
+    assert (kept["snapshot"], kept["previous"], kept["problem"]) == (new.name, old.name, "")
+    assert (kept["widens_exposure"], kept["changes"]) == (True, json.loads(diff_out)["changes"])
+
+    code, out, err = run_cli("import-settings", old, "--out", tmp_path / "first", "--region", "US")
+    assert code == 0, err
+    assert f"  first snapshot ({old.name}): no earlier snapshot to compare with" in out
+
+
+def test_an_unreadable_previous_snapshot_does_not_stop_the_import(
+    snapshots: tuple[Path, Path], tmp_path: Path
+) -> None:
+    old, new = snapshots
+    (old / "users.json").write_text("{")
+    code, out, err = run_cli("import-settings", new, "--out", tmp_path / "tenant", "--region", "US")
+    assert code == 0, err
+    kept = json.loads((tmp_path / "tenant" / CHANGES_FILE).read_text())
+    assert kept["previous"] == old.name and kept["changes"] == []
+    assert kept["problem"].startswith("could not be read: ") and "users.json" in kept["problem"]
+    assert f"  previous snapshot {old.name} could not be read: " in out

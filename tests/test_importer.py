@@ -261,8 +261,8 @@ def test_report(imported, export: Path):
 
 
 def test_read_export_matches_what_was_saved(export: Path, tmp_path: Path):
-    tenant, report = read_export(export, "acme-corp")
-    import_settings(export, tmp_path / "t", tenant_id="acme-corp")
+    tenant, report = read_export(export, "acme-corp", region="US")
+    import_settings(export, tmp_path / "t", tenant_id="acme-corp", region="US")
     for name in ("tenants", "groups", "sites", "users", "settings"):
         pd.testing.assert_frame_equal(getattr(load_tenant(tmp_path / "t"), name), getattr(tenant, name))
     assert json.loads((tmp_path / "t" / REPORT_FILE).read_text()) == report
@@ -293,7 +293,7 @@ def test_pre_ai_account(tmp_path: Path):
         "feature": {"meeting_capacity": 100},
     }
     root = minimal(tmp_path, {"account_settings.json": account})
-    tenant, report = read_export(root)
+    tenant, report = read_export(root, region="US")
     assert report["ai_fields_found"] == 0 and PRE_AI_NOTE in report["notes"]
     assert cell(tenant.settings, "account", "mini", "recording.auto_delete_cmr") == ("false", False)
     assert report["files"]["account_settings.json"]["ignored"] == [
@@ -331,10 +331,10 @@ def test_unknown_phone_time_unit_is_a_warning(tmp_path: Path):
             }
         }
     }
-    tenant, report = read_export(minimal(tmp_path, {"phone/sites/s9.json": site}))
+    tenant, report = read_export(minimal(tmp_path, {"phone/sites/s9.json": site}), region="US")
     assert [w["path"] for w in report["warnings"]] == [
+        "(whole file)",  # users.json missing: no users (first, so the summary always shows it)
         "policy.auto_delete_data_after_retention_duration.items[0].time_unit",
-        "(whole file)",  # users.json missing: no users
     ]
     assert tenant.settings.empty
 
@@ -345,7 +345,7 @@ def test_unknown_fields_are_counted(tmp_path: Path):
         "in_meeting": {"bar": {"x": 1}, "waiting_room": True},
         "chat": {"ai_summary": {"enable": True, "new_thing": 2}},
     }
-    _, report = read_export(minimal(tmp_path, {"account_settings.json": account}))
+    _, report = read_export(minimal(tmp_path, {"account_settings.json": account}), region="US")
     entry = report["files"]["account_settings.json"]
     assert entry["ignored"] == ["foo", "in_meeting.bar", "chat.ai_summary.new_thing"]
     assert (entry["ignored_count"], entry["values"], entry["ai_fields"]) == (3, 2, 1)
@@ -387,7 +387,7 @@ def test_wrong_type_names_the_json_path(export: Path, tmp_path: Path):
     )
     assert not (tmp_path / "out").exists()
     with pytest.raises(DataError) as exc:
-        read_export(export)
+        read_export(export, region="US")
     assert exc.value.path == export / "users" / "u1" / "settings.json"
     assert exc.value.problems[0].field == "in_meeting.meeting_summary_with_ai_companion.enable"
 
@@ -438,7 +438,7 @@ def test_wrong_type_names_the_json_path(export: Path, tmp_path: Path):
 def test_wrong_types(tmp_path: Path, rel: str, data: object, field: str, message: str):
     root = minimal(tmp_path, {rel: data})
     with pytest.raises(DataError) as exc:
-        read_export(root)
+        read_export(root, region="US")
     assert exc.value.path == root / rel
     assert exc.value.problems[0].field == field and exc.value.problems[0].message.startswith(message)
 
@@ -449,7 +449,8 @@ def test_lock_on_an_object_locks_its_fields(tmp_path: Path):
     }
     locks = {"in_meeting": {"meeting_summary_with_ai_companion": True, "waiting_room": False}}
     tenant, report = read_export(
-        minimal(tmp_path, {"account_settings.json": account, "account_lock_settings.json": locks})
+        minimal(tmp_path, {"account_settings.json": account, "account_lock_settings.json": locks}),
+        region="US",
     )
     s = tenant.settings
     lock_key = "in_meeting.meeting_summary_with_ai_companion"
@@ -474,7 +475,7 @@ def test_group_phone_policy_section(tmp_path: Path):
             "groups/g2/settings.json": {},
         },
     )
-    tenant, _ = read_export(root)
+    tenant, _ = read_export(root, region="US")
     assert tenant.groups.set_index("group_id")["phone_policy_active"].to_dict() == {"g1": True, "g2": False}
 
 
@@ -496,7 +497,7 @@ def test_reimport_replaces_a_tenant_folder_but_not_other_folders(export: Path, t
 def test_tenant_id_from_folder_name(tmp_path: Path):
     root = minimal(tmp_path, {}, name="Acme Corp (EU)")
     assert sanitise_id(root.name) == "Acme_Corp__EU_"
-    assert read_export(root)[0].tenant_id == "Acme_Corp__EU_"
+    assert read_export(root, region="US")[0].tenant_id == "Acme_Corp__EU_"
     code, _, stderr = run_cli(
         "import-settings", root, "--region", "US", "--out", tmp_path / "o", "--tenant-id", "bad id"
     )
@@ -515,5 +516,5 @@ def test_missing_account_settings(tmp_path: Path):
 def test_files_not_read_are_listed(export: Path):
     write(export, "notes/readme.txt", "hello")
     shutil.copy(export / "users.json", export / "users_page2.json")
-    _, report = read_export(export)
+    _, report = read_export(export, region="US")
     assert report["files_not_read"] == ["notes/readme.txt", "users_page2.json"]

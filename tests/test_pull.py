@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import signal
 import subprocess
@@ -47,7 +49,9 @@ def test_pull_with_every_fault_equals_clean_pull_then_import_and_report(tmp_path
     assert code == 0, err
     clean = _files(_snapshot(tmp_path / "clean"))
 
-    with FakeZoom(faults=Faults.every_kind(), latency=0.01, port=port) as fake:  # same API base
+    # Every fault, and tokens that expire after 1 s: the 429's Retry-After alone makes the pull last longer.
+    faults = dataclasses.replace(Faults.every_kind(), token_ttl=1)
+    with FakeZoom(faults=faults, latency=0.01, port=port) as fake:  # same API base
         code, out, err = run_cli(
             "pull", "--out", tmp_path / "snaps", "--api-base", fake.api_base, "--retries", "3",
             "--import", tmp_path / "tenant", "--region", "DE", "--tenant-id", "acme",
@@ -56,7 +60,9 @@ def test_pull_with_every_fault_equals_clean_pull_then_import_and_report(tmp_path
         tokens = len(fake.state.tokens)
     assert code == 0, err
     assert fired == {"429", "500", "cut"}  # each once-only fault was served
-    assert tokens == 2  # the first token was revoked (401) and a new one fetched
+    # the first token was revoked (401) and a new one fetched; that one expired during the pull
+    # (the second round starts after the 1 s Retry-After) and was renewed before it ran out
+    assert tokens >= 3
     assert "skipped (optional, kept failing): GET /report/history_meetings: HTTP 503" in out
     faulty = _files(_snapshot(tmp_path / "snaps"))
 
@@ -103,9 +109,11 @@ def test_pull_with_every_fault_equals_clean_pull_then_import_and_report(tmp_path
     pages = list((tmp_path / "reports" / "r1").rglob("*settings_audit*.html"))
     assert len(pages) == 1 and "acme" in pages[0].read_text()
 
-    # No secret and no token in anything written or printed.
+    # No secret and no token in anything written or printed (nor the Basic credentials sent for
+    # the token).
     written = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
-    for secret in (CLIENT_SECRET, "fake-token-"):
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    for secret in (CLIENT_SECRET, "fake-token-", basic):
         assert secret.encode() not in written
         assert secret not in out + err + rout + rerr
 

@@ -7,10 +7,15 @@ a feature newly available (`availability`), a party newly receiving content (`fl
 meeting summaries newly reaching people outside the organisation (a summary flow to an external
 recipient). Each exposure change names the people affected. Users added are listed, not counted
 as widening: what they may use is the same as for the users already there.
+
+A tenant folder imported from a dated snapshot (`import_snapshot`, used by `import-settings` and
+`pull --import`) keeps the drift from the snapshot before it as CHANGES_FILE, computed at import
+time with the same pseudonym key; the settings audit shows it first (`read_since_previous`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +23,13 @@ import pandas as pd
 
 from zoomai.analysis.exposure import flow_settings
 from zoomai.analysis.flows import SUMMARY_FEATURE, FlowOptions, availability, flows_for
-from zoomai.core.errors import ZoomaiError
+from zoomai.core.errors import DataError, Problem, ZoomaiError
+from zoomai.core.yamlio import read_json
 from zoomai.facts.registry import SPECS, parse_value
-from zoomai.tenants.importer import read_export
+from zoomai.tenants.importer import import_settings, read_export
+from zoomai.tenants.layout import has_account_settings
+from zoomai.tenants.pseudonymise import pseudonymise
+from zoomai.tenants.snapshots import is_snapshot, previous_snapshot
 from zoomai.tenants.tables import Tenant, load_tenant
 
 COLUMNS = ["section", "change", "level", "scope_id", "item", "old", "new", "people", "affected"]
@@ -35,7 +44,7 @@ def load_side(path: Path | str, region: str | None = None) -> Tenant:
     path = Path(path)
     if (path / "tenants.parquet").is_file():
         return load_tenant(path)
-    if (path / "account_settings.json").is_file():
+    if has_account_settings(path):
         if region is None:
             raise ZoomaiError(f"{path}: a snapshot; give its hosting region with --region (e.g. US, DE)")
         return read_export(path, tenant_id="snapshot", region=region)[0]
@@ -165,6 +174,12 @@ def exposure_changes(old: Tenant, new: Tenant) -> list[dict[str, object]]:
     ]
 
 
+def shorten_people(people: str, most: int = 10) -> str:
+    """The first `most` of a '; '-separated list of people, and how many more."""
+    names = people.split("; ") if people else []
+    return "; ".join(names[:most]) + (f"; and {len(names) - most} more" if len(names) > most else "")
+
+
 def drift(old: Tenant, new: Tenant) -> pd.DataFrame:
     """All changes from `old` to `new`, one row each (COLUMNS); exposure rows widen exposure."""
     rows = setting_changes(old, new) + directory_changes(old, new) + exposure_changes(old, new)
@@ -173,3 +188,121 @@ def drift(old: Tenant, new: Tenant) -> pd.DataFrame:
 
 def widens_exposure(changes: pd.DataFrame) -> bool:
     return bool((changes["section"] == "exposure").any())
+
+
+# --- the changes since the previous snapshot, kept in the tenant folder -------------------------
+
+CHANGES_FILE = "changes_since_previous.json"
+
+
+@dataclass(frozen=True)
+class SincePrevious:
+    """What a tenant folder imported from a snapshot knows about the snapshot before it.
+
+    `previous` is None for the first snapshot; `problem` says why the previous one could not
+    be compared (then `changes` is empty)."""
+
+    snapshot: str
+    previous: str | None
+    changes: pd.DataFrame
+    problem: str = ""
+
+    @property
+    def widens(self) -> bool:
+        return widens_exposure(self.changes)
+
+    def to_json(self) -> str:
+        record = {"snapshot": self.snapshot, "previous": self.previous, "problem": self.problem}
+        record |= {"widens_exposure": self.widens, "changes": self.changes.to_dict("records")}
+        return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def since_previous(snapshot: Path, tenant: Tenant, pseudonym_key: bytes | None = None) -> SincePrevious:
+    """The drift from the snapshot before `snapshot` (in the same snapshots folder) to `tenant`,
+    the tenant just imported from it. The previous one is read with the tenant's hosting
+    region, ZMO and ZDR (the API gives none of them) and pseudonymised with the same key, so the
+    people named match the tenant folder's. A previous snapshot that cannot be read is reported
+    in `problem`, not raised: the new import stands on its own."""
+    previous = previous_snapshot(snapshot)
+    empty = pd.DataFrame(columns=COLUMNS)
+    if previous is None:
+        return SincePrevious(snapshot.name, None, empty)
+    info = tenant.info
+    try:
+        old = read_export(
+            previous,
+            tenant_id=tenant.tenant_id,
+            region=str(info["hosting_region"]),
+            zmo=bool(info["zmo_enabled"]),
+            zdr=bool(info["zdr_enabled"]),
+        )[0]
+    except ZoomaiError as exc:
+        return SincePrevious(snapshot.name, previous.name, empty, f"could not be read: {exc}")
+    if pseudonym_key is not None:
+        old = pseudonymise(old, pseudonym_key)
+    return SincePrevious(snapshot.name, previous.name, drift(old, tenant))
+
+
+def import_snapshot(
+    src: Path | str, out: Path | str, pseudonym_key: bytes | None = None, **options: object
+) -> tuple[Tenant, dict, SincePrevious | None]:
+    """`import_settings`, and when `src` is a snapshot (a folder named by its UTC time in a
+    snapshots folder) the changes since the snapshot before it, saved in the tenant folder as
+    CHANGES_FILE in the same atomic step: the settings audit shows them first. None when `src`
+    is not a snapshot."""
+    src = Path(src)
+    found: list[SincePrevious] = []
+
+    def changes_file(tenant: Tenant) -> dict[str, str]:
+        if not is_snapshot(src):
+            return {}
+        found.append(since_previous(src, tenant, pseudonym_key))
+        return {CHANGES_FILE: found[0].to_json()}
+
+    tenant, report = import_settings(src, out, pseudonym_key, derived=changes_file, **options)
+    return tenant, report, (found[0] if found else None)
+
+
+def read_since_previous(folder: Path | str) -> SincePrevious | None:
+    """The changes a tenant folder keeps (CHANGES_FILE); None when it has none (a bundled or
+    simulated tenant, or one imported from a folder that is not a snapshot)."""
+    path = Path(folder) / CHANGES_FILE
+    if not path.is_file():
+        return None
+    data = read_json(path)
+    expected: dict[str, tuple[type | tuple[type, ...], str]] = {
+        "snapshot": (str, "text"),
+        "previous": ((str, type(None)), "text or null"),
+        "problem": (str, "text"),
+        "widens_exposure": (bool, "true or false"),
+        "changes": (list, "an array"),
+    }
+    problems = [
+        Problem(None, name, f"expected {words}")
+        for name, (kind, words) in expected.items()
+        if not isinstance(data, dict) or not isinstance(data.get(name), kind)
+    ]
+    rows = data.get("changes") if isinstance(data, dict) else None
+    problems += [
+        Problem(None, f"changes[{i}]", f"expected an object with {', '.join(COLUMNS)}")
+        for i, row in enumerate(rows if isinstance(rows, list) else [])
+        if not isinstance(row, dict) or set(row) != set(COLUMNS)
+    ]
+    if problems:
+        raise DataError(path, problems)
+    return SincePrevious(
+        data["snapshot"], data["previous"], pd.DataFrame(rows, columns=COLUMNS), data["problem"]
+    )
+
+
+def since_previous_line(since: SincePrevious) -> str:
+    """One line about the changes since the previous snapshot, for the terminal and reports."""
+    if since.previous is None:
+        return f"first snapshot ({since.snapshot}): no earlier snapshot to compare with"
+    if since.problem:
+        return f"previous snapshot {since.previous} {since.problem}"
+    n = len(since.changes)
+    changes = f"{n} change{'' if n == 1 else 's'}"
+    widened = "WIDENED" if since.widens else "not widened"
+    span = f"{since.previous} to {since.snapshot}"
+    return f"since the previous snapshot ({span}): {changes}; exposure {widened}"

@@ -9,11 +9,17 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from zoomai.analysis.drift import drift, load_side, widens_exposure
+from zoomai.analysis.drift import (
+    drift,
+    import_snapshot,
+    load_side,
+    shorten_people,
+    since_previous_line,
+    widens_exposure,
+)
 from zoomai.cli.conventions import EXIT_INTERRUPTED, add_format, epilog, positive
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
-from zoomai.tenants.importer import import_settings
 from zoomai.tenants.importer import summary_text as import_summary
 from zoomai.tenants.pseudonymise import load_key
 from zoomai.tenants.pull import PullOptions, pull_snapshot, summary_text
@@ -79,10 +85,12 @@ def cmd_pull(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     print(summary_text(result))
     if args.import_to is not None:
-        _, report = import_settings(
+        _, report, since = import_snapshot(
             result.snapshot, args.import_to, key, region=args.region, tenant_id=args.tenant_id
         )
         print(import_summary(report, args.import_to))
+        if since is not None:
+            print(f"  {since_previous_line(since)}")
     return 0
 
 
@@ -154,14 +162,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         print(f"{len(changes)} changes; exposure {'WIDENED' if widens else 'not widened'}\n")
         if len(changes):
-            shown = changes.assign(affected=changes["affected"].map(_shorten))
+            shown = changes.assign(affected=changes["affected"].map(shorten_people))
             write_table(shown, "markdown")
     return EXIT_WIDENED if widens else 0
-
-
-def _shorten(people: str, most: int = 10) -> str:
-    names = people.split("; ") if people else []
-    return "; ".join(names[:most]) + (f"; and {len(names) - most} more" if len(names) > most else "")
 
 
 def _register_diff(sub: argparse._SubParsersAction) -> None:

@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from zoomai.analysis.drift import import_snapshot, since_previous_line
 from zoomai.cli.conventions import add_format, epilog
 from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
-from zoomai.tenants.importer import import_settings, summary_text
+from zoomai.tenants.importer import summary_text
 from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_bundled, write_simulated
 from zoomai.tenants.tables import load_tenant, region_arg
 
@@ -39,7 +40,7 @@ def _register_effective(sub: argparse._SubParsersAction) -> None:
         "user levels and their locks.",
         epilog=epilog(
             "zoomai settings us_enterprise_defaults --key chat.",
-            "zoomai settings ./tenants/acme --user u0001 --format json",
+            "zoomai settings ~/zoom/acme/tenant --user u0001 --format json",
         ),
     )
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
@@ -106,7 +107,7 @@ def _register_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    _, report = import_settings(
+    _, report, since = import_snapshot(
         args.dir,
         args.out,
         tenant_id=args.tenant_id,
@@ -118,6 +119,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         pseudonym_key=pseudonym_key(args),
     )
     print(summary_text(report, args.out))
+    if since is not None:
+        print(f"  {since_previous_line(since)}")
     return 0
 
 
@@ -126,9 +129,13 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
         "import-settings",
         help="a tenant folder from saved Zoom REST API settings responses",
         description="Read saved Zoom API responses (account/group/user settings and lock settings, users, "
-        "Phone sites) from DIR and write a tenant folder with import_report.json.",
+        "Phone sites) from DIR, in the layout `zoomai pull` writes or under the names of Zoom's API samples "
+        "(accounts-<accountId>-settings_GET.json, ...), and write a tenant folder with import_report.json. "
+        "When DIR is a dated snapshot, the changes since the snapshot before it are kept too "
+        "(the settings audit shows them first). Keep tenant folders outside the repository.",
         epilog=epilog(
-            'zoomai import-settings acme --out tenants/acme --region EU --zmo --name "Acme"',
+            "zoomai import-settings ~/zoom/acme/export --out ~/zoom/acme/tenant --region EU --zmo",
+            "zoomai import-settings ../shared/zoom-api/examples --out /tmp/samples --region US",
         ),
     )
     p.add_argument("dir", metavar="DIR", type=Path, help="folder of saved API responses")

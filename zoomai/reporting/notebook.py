@@ -27,11 +27,12 @@ from IPython.display import display
 from pandas.io.formats.style import Styler
 
 from zoomai.analysis.configurations import get_configuration
+from zoomai.analysis.drift import read_since_previous
 from zoomai.analysis.scope import scope_statement
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.policy import load_policy
 from zoomai.facts.registry import SPECS
-from zoomai.reporting import charts, formats, labels
+from zoomai.reporting import changes, charts, formats, labels
 from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -308,6 +309,16 @@ def header(
         },
         raw=True,
     )
+
+
+def changes_since_previous(tenant: str | Path, data: Tenant) -> None:
+    """The changes since the previous snapshot that a tenant folder imported from a snapshot
+    keeps (zoomai.analysis.drift.CHANGES_FILE): one line, then the table in words; one line only
+    when there is nothing to compare."""
+    since = read_since_previous(resolve_tenant_path(tenant))
+    md("{line}", line=changes.summary_sentence(since))
+    if since is not None and not since.changes.empty:
+        table(changes.changes_words(since.changes, data), caption="Changes since the previous snapshot")
 
 
 def _check_str(value: object) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from zoomai.analysis.configurations import get_configuration, load_configurations
+from zoomai.analysis.drift import read_since_previous
 from zoomai.analysis.guarantees import load_guarantees
 from zoomai.core.errors import Problem, ZoomaiError
 from zoomai.facts.matrix import load_feature_matrix
@@ -131,6 +132,7 @@ class _TenantCheck:
         if value not in self.seen:
             try:
                 load_tenant(value)
+                read_since_previous(resolve_tenant_path(value))  # the settings audit's first section
                 self.seen[value] = None
             except ZoomaiError as exc:
                 self.seen[value] = _message(exc)

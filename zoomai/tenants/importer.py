@@ -9,13 +9,21 @@ Layout of the input folder (only account_settings.json is required):
     groups/<groupId>/settings.json   GET /groups/{groupId}/settings (and lock_settings.json)
     users/<userId>/settings.json     GET /users/{userId}/settings
     phone/sites/<siteId>.json        GET /phone/sites/{siteId}
+    phone/sites/<siteId>/settings/<settingType>.json
+                                     GET /phone/sites/{siteId}/settings/{settingType}
     phone/users.json                 GET /phone/users, pages merged: {"users": [...]}
+
+or under the names of Zoom's API samples, flat in the folder
+(`accounts-<accountId>-settings_GET.json`, `groups-<groupId>-lock_settings_GET.json`, ...: see
+zoomai.tenants.layout).
 
 A setting's registry key is its JSON field path joined with '.'; two documented aliases map the
 option=meeting_security / lock-settings spellings onto the registry keys (`ALIASES`). Phone
 site policies map `policy.<x>` (or a top-level `<x>`, as in a site settings response) to
-`phone.<x>`. Every field is optional; unmapped fields are listed in the import report. Invalid
-JSON or a wrong type for a registry field raises DataError before anything is written.
+`phone.<x>`; a site settings response none of whose fields the registry knows is listed as
+not read, with the reason. Every field is optional; unmapped fields are listed in the import
+report. Invalid JSON or a wrong type for a registry field raises DataError before anything is
+written.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from zoomai.core.atomic import check_replaceable
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.core.yamlio import read_json
 from zoomai.facts.registry import LEVELS, SETTINGS, SPECS, UNIT_DAYS, format_value
+from zoomai.tenants.layout import LINK, Layout, has_account_settings
 from zoomai.tenants.pseudonymise import pseudonymise
 from zoomai.tenants.tables import _ID, Tenant, build, is_tenant_folder, save_tenant
 
@@ -492,16 +501,16 @@ def _new_user(email: str | None = None) -> dict[str, Any]:
     return {"email": email, "group_id": None, "client_version": None, "platform": "desktop", "role": "member"}
 
 
-def _site_meta(path: Path, obj: dict[str, Any], found: Found) -> dict[str, Any]:
-    """Name and country code of a site file; warns if its `id` differs from the file name."""
+def _site_meta(path: Path, site_id: str, obj: dict[str, Any], found: Found) -> dict[str, Any]:
+    """Name and country code of a site file; warns if its `id` differs from the file name's."""
     check = Checker(path)
     sid, name = check.get(obj, "id", "", str, "text"), check.get(obj, "name", "", str, "text")
     country = check.get(obj, "country", "", (dict, str), "an object or text")
     code = check.get(country, "code", "country", str, "text") if isinstance(country, dict) else country
     check.done()
-    if sid and sid != path.stem:
-        found.warn("id", f"site id {sid!r} differs from the file name; used {path.stem!r}")
-    return {"name": name or path.stem, "country": code}
+    if sid and sid != site_id:
+        found.warn("id", f"site id {sid!r} differs from the file name; used {site_id!r}")
+    return {"name": name or site_id, "country": code}
 
 
 def _phone_policy(obj: dict[str, Any]) -> bool:
@@ -565,7 +574,7 @@ def _ids_under(folder: Path, what: str, warnings: list[dict[str, str]], src: Pat
 
 
 def _link_warning(path: Path, src: Path) -> dict[str, str]:
-    return {"file": path.relative_to(src).as_posix(), "path": "", "message": "symbolic link, not followed"}
+    return {"file": path.relative_to(src).as_posix(), "path": "", "message": LINK}
 
 
 def _files_under(src: Path) -> list[str]:
@@ -584,67 +593,122 @@ class Importer:
 
     def __init__(self, src: Path):
         self.src = src
+        self.layout = Layout.read(src)
         self.files: list[Found] = []
         self.scopes: list[Scope] = []
         self.directory = Directory()
-        self.extra_warnings: list[dict[str, str]] = []
+        self.extra_warnings: list[dict[str, str]] = list(self.layout.warnings)
+        self.not_read: dict[str, str] = {}  # files read with nothing to take, and why
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.src).as_posix()
 
-    def settings(self, level: str, scope_id: str, settings: Path, locks: Path | None = None) -> None:
+    def settings(self, level: str, scope_id: str, settings: str, locks: str | None = None) -> None:
+        """The settings (and lock settings) of one scope, by import-layout path."""
         found = []
-        for path, is_lock in ((settings, False), (locks, True)):
-            if path is not None and path.is_file():
+        for rel, is_lock in ((settings, False), (locks, True)):
+            if rel is not None and self.layout.exists(rel):
+                path = self.layout.path(rel)
                 found.append(_read_settings(path, self.rel(path), is_lock))
         self.files += found
         self.scopes.append(Scope(level, scope_id, found))
 
+    def _ids(self, folder: str, what: str) -> list[str]:
+        """Ids of groups/<id>/ or users/<id>/ folders and of sample-style names."""
+        folders = _ids_under(self.src / folder, what, self.extra_warnings, self.src)
+        return sorted(set(folders) | set(self.layout.ids(folder + "/")))
+
     def run(self, tenant_id: str) -> None:
-        src, d = self.src, self.directory
-        self.settings("account", tenant_id, src / "account_settings.json", src / "account_lock_settings.json")
-        for gid in _ids_under(src / "groups", "group", self.extra_warnings, src):
+        d, layout = self.directory, self.layout
+        self.settings("account", tenant_id, "account_settings.json", "account_lock_settings.json")
+        for gid in self._ids("groups", "group"):
             d.groups.setdefault(gid, gid)
-            path = src / "groups" / gid / "settings.json"
-            self.settings("group", gid, path, src / "groups" / gid / "lock_settings.json")
-            if path.is_file() and _phone_policy(_load_object(path)):
+            rel = f"groups/{gid}/settings.json"
+            self.settings("group", gid, rel, f"groups/{gid}/lock_settings.json")
+            if layout.exists(rel) and _phone_policy(_load_object(layout.path(rel))):
                 d.phone_groups.add(gid)
-        for sid_path in sorted((src / "phone" / "sites").glob("*.json")):
-            if sid_path.is_symlink():
-                self.extra_warnings.append(_link_warning(sid_path, src))
+        sites = {p.stem: p for p in (self.src / "phone" / "sites").glob("*.json")}
+        named = _site_ids(layout.under("phone/sites/"))
+        sites |= {sid: layout.path(f"phone/sites/{sid}.json") for sid in named}
+        for sid, path in sorted(sites.items()):
+            if path.is_symlink():
+                self.extra_warnings.append(_link_warning(path, self.src))
             else:
-                self.site(sid_path)
-        for uid in _ids_under(src / "users", "user", self.extra_warnings, src):
-            self.settings("user", uid, src / "users" / uid / "settings.json")
+                self.site(sid, path)
+        for rel in sorted(_site_settings(self.src) | set(layout.under("phone/sites/"))):
+            parts = rel.split("/")
+            if len(parts) == 5:  # phone/sites/<siteId>/settings/<settingType>.json
+                self.site_settings(parts[2], parts[4].removesuffix(".json"), layout.path(rel))
+        for uid in self._ids("users", "user"):
+            self.settings("user", uid, f"users/{uid}/settings.json")
         self.directory_files()
         for scope in self.scopes:
             if scope.level == "user":
                 d.users.setdefault(scope.scope_id, _new_user())
 
-    def site(self, path: Path) -> None:
-        if not re.match(_ID, path.stem):
-            raise DataError(path, [Problem(None, None, f"file name {path.stem!r} is not a valid site id")])
+    def site(self, sid: str, path: Path) -> None:
+        if not re.match(_ID, sid):
+            raise DataError(path, [Problem(None, None, f"file name {sid!r} is not a valid site id")])
         obj = _load_object(path)
         found = _read_site(path, self.rel(path), obj)
-        self.directory.sites[path.stem] = _site_meta(path, obj, found)
+        self.directory.sites[sid] = _site_meta(path, sid, obj, found)
         self.files.append(found)
-        self.scopes.append(Scope("site", path.stem, [found]))
+        self.scopes.append(Scope("site", sid, [found]))
+
+    def site_settings(self, sid: str, setting_type: str, path: Path) -> None:
+        """GET /phone/sites/{siteId}/settings/{settingType}: its fields the registry knows are
+        site settings; a file with none (routing, hours, security, caller id...) is listed as
+        not read, with the reason."""
+        if path.is_symlink():
+            self.extra_warnings.append(_link_warning(path, self.src))
+            return
+        if not re.match(_ID, sid):
+            raise DataError(path, [Problem(None, None, f"{sid!r} is not a valid site id")])
+        obj = _load_object(path)
+        found = Found(self.rel(path))
+        Walker(found, PHONE_MAP, primary=False, phone=True).values(obj)
+        _raise_problems(path, found)
+        if not found.values and not found.locks:
+            fields = ", ".join(sorted(obj)) or "none"
+            self.not_read[found.file] = (
+                f"Phone site settings ({setting_type}): none of its fields ({fields}) is in the settings "
+                "registry; Phone AI and retention policies are read from GET /phone/sites/{siteId}"
+            )
+            return
+        self.files.append(found)
+        self.directory.sites.setdefault(sid, {"name": sid, "country": None})
+        scope = next((s for s in self.scopes if (s.level, s.scope_id) == ("site", sid)), None)
+        if scope is None:
+            self.scopes.append(Scope("site", sid, [found]))
+        else:
+            scope.found.append(found)
 
     def directory_files(self) -> None:
-        src, d = self.src, self.directory
-        dir_found = Found("users.json")
-        if (src / "groups.json").is_file():
-            _read_groups(src / "groups.json", d)
-        if (src / "users.json").is_file():
-            _read_users(src / "users.json", dir_found, d, groups_known=(src / "groups.json").is_file())
-        if (src / "phone" / "users.json").is_file():
-            _read_phone_users(src / "phone" / "users.json", d)
+        d, layout = self.directory, self.layout
+        dir_found = Found(self.rel(layout.path("users.json")))
+        if layout.exists("groups.json"):
+            _read_groups(layout.path("groups.json"), d)
+        if layout.exists("users.json"):
+            _read_users(layout.path("users.json"), dir_found, d, groups_known=layout.exists("groups.json"))
+        if layout.exists("phone/users.json"):
+            _read_phone_users(layout.path("phone/users.json"), d)
         self.extra_warnings += dir_found.warnings
 
     def read_paths(self) -> list[str]:
         names = [f.file for f in self.files]
         extra = ["groups.json", "users.json", "phone/users.json"]
-        return sorted(names + [n for n in extra if (self.src / n).is_file()])
+        return sorted(names + [self.rel(self.layout.path(n)) for n in extra if self.layout.exists(n)])
+
+
+def _site_ids(rels: list[str]) -> list[str]:
+    """Site ids of phone/sites/<siteId>.json paths (not of their settings)."""
+    return [rel.split("/")[2].removesuffix(".json") for rel in rels if rel.count("/") == 2]
+
+
+def _site_settings(src: Path) -> set[str]:
+    """phone/sites/<siteId>/settings/<settingType>.json files of the import layout."""
+    folder = src / "phone" / "sites"
+    return {p.relative_to(src).as_posix() for p in folder.glob("*/settings/*.json")}
 
 
 def _tables(imp: Importer, tenant_row: dict[str, Any]) -> Tenant:
@@ -661,12 +725,15 @@ def _tables(imp: Importer, tenant_row: dict[str, Any]) -> Tenant:
 
 def _reach_warnings(imp: Importer, tenant: Tenant) -> list[dict[str, str]]:
     """Without users.json, settings silently reach fewer people: say so."""
-    if (imp.src / "users.json").is_file():
+    if imp.layout.exists("users.json"):
         return []
     if tenant.users.empty:
-        message = "missing: no users, so no setting reaches anyone"
+        message = "no users: group and user settings reach nobody (GET /users was not saved)"
     elif not tenant.groups.empty:
-        message = "missing: users have no group, so group settings reach nobody"
+        message = (
+            f"no users.json: users known only from their settings files ({len(tenant.users)}) "
+            "are in no group, so group settings reach nobody"
+        )
     else:
         return []
     return [{"file": "users.json", "path": "(whole file)", "message": message}]
@@ -680,7 +747,8 @@ def _files_without_settings(imp: Importer) -> list[str]:
 
 def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
     settings = tenant.settings
-    account = next((f for f in imp.files if f.file == "account_settings.json"), None)
+    account_file = imp.rel(imp.layout.path("account_settings.json"))
+    account = next((f for f in imp.files if f.file == account_file), None)
     notes = [PRE_AI_NOTE] if account is not None and account.ai_fields == 0 else []
     info = tenant.info
     notes.append(
@@ -693,6 +761,7 @@ def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
         "tenant_id": tenant.tenant_id,
         "files_read": sorted(read),
         "files_not_read": not_read,
+        "not_read_because": dict(sorted(imp.not_read.items())),
         "settings_rows": {lvl: int((settings["level"] == lvl).sum()) for lvl in LEVELS},
         "values": int(settings["value"].notna().sum()),
         "locks": int(settings["locked"].sum()),
@@ -710,9 +779,9 @@ def _report(imp: Importer, tenant: Tenant) -> dict[str, Any]:
             }
             for f in imp.files
         },
-        "warnings": imp.extra_warnings
-        + [w for f in imp.files for w in f.warnings]
-        + _reach_warnings(imp, tenant),
+        "warnings": _reach_warnings(imp, tenant)
+        + imp.extra_warnings
+        + [w for f in imp.files for w in f.warnings],
         "files_without_settings": _files_without_settings(imp),
         "notes": notes,
     }
@@ -722,18 +791,24 @@ def read_export(
     src: Path | str,
     tenant_id: str | None = None,
     *,
-    region: str = "US",
+    region: str,
     zmo: bool = False,
     zdr: bool = False,
     name: str | None = None,
     vertical: str = "unknown",
 ) -> tuple[Tenant, dict]:
-    """Read a folder of saved Zoom API responses -> (validated Tenant, import report)."""
+    """Read a folder of saved Zoom API responses -> (validated Tenant, import report).
+
+    `region` (a code of data/hosting_regions.yaml) has no default: Zoom's API does not give the
+    hosting region, and outside the US it limits models to ZMO."""
     src = Path(src)
     if not src.is_dir():
         raise ZoomaiError(f"{src}: not a folder")
-    if not (src / "account_settings.json").is_file():
-        raise ZoomaiError(f"{src}: missing account_settings.json (GET /accounts/{{accountId}}/settings)")
+    if not has_account_settings(src):
+        raise ZoomaiError(
+            f"{src}: missing account_settings.json (GET /accounts/{{accountId}}/settings; "
+            "or accounts-<accountId>-settings_GET.json as Zoom's samples name it)"
+        )
     tid = tenant_id or sanitise_id(src.resolve().name)
     if not re.match(_ID, tid):
         raise ZoomaiError(f"tenant id {tid!r}: expected letters, digits and _ . : @ - only")
@@ -756,17 +831,30 @@ def read_export(
 
 
 def import_settings(
-    src: Path | str, out: Path | str, pseudonym_key: bytes | None = None, **options: Any
+    src: Path | str,
+    out: Path | str,
+    pseudonym_key: bytes | None = None,
+    *,
+    derived: Callable[[Tenant], dict[str, str]] | None = None,
+    **options: Any,
 ) -> tuple[Tenant, dict]:
     """Import `src` (see read_export) and save the tenant folder `out` with import_report.json;
-    with `pseudonym_key`, e-mail addresses are replaced by keyed pseudonyms (see pseudonymise)."""
+    with `pseudonym_key`, e-mail addresses are replaced by keyed pseudonyms (see pseudonymise).
+    `derived` gives more files (name -> text) made from the tenant as saved, written in the same
+    atomic step (e.g. the changes since the previous snapshot)."""
     out = Path(out)
     check_replaceable(out, is_tenant_folder, folder=True, what="tenant folder")  # before any reading
     tenant, report = read_export(src, **options)
     if pseudonym_key is not None:
         tenant = pseudonymise(tenant, pseudonym_key)
-    save_tenant(tenant, out, extra_files={REPORT_FILE: json.dumps(report, indent=2) + "\n"})
+    extra = {REPORT_FILE: json.dumps(report, indent=2) + "\n"} | (derived(tenant) if derived else {})
+    save_tenant(tenant, out, extra_files=extra)
     return tenant, report
+
+
+def _not_read_lines(report: dict[str, Any]) -> list[str]:
+    """Files not read, each with its reason where there is one (a Phone site settings response)."""
+    return [f"  not read: {name}: {why}" for name, why in report["not_read_because"].items()]
 
 
 def _empty_files_line(files: list[str], most: int = 5) -> list[str]:
@@ -782,6 +870,7 @@ def summary_text(report: dict[str, Any], out: Path | str) -> str:
     lines = [
         f"Imported tenant {report['tenant_id']} into {out}",
         f"  files read: {len(report['files_read'])} (not read: {len(report['files_not_read'])})",
+        *_not_read_lines(report),
         *_empty_files_line(report["files_without_settings"]),
         "  settings rows: "
         + ", ".join(f"{lvl} {n}" for lvl, n in rows.items())

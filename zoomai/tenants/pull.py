@@ -33,6 +33,7 @@ from typing import Any
 from tqdm import tqdm
 
 from zoomai.core.errors import ZoomaiError
+from zoomai.tenants.snapshots import new_snapshot_path
 from zoomai.tenants.tables import _ID
 from zoomai.tenants.zoomapi import PAGE_SIZE, ApiError, Credentials, ResponseCache, ZoomClient
 
@@ -400,15 +401,6 @@ def _prepare_partial(partial: Path, resume: bool) -> None:
     (partial / MARKER).write_text("responses of an unfinished zoomai pull; --resume continues it\n")
 
 
-def _final_name(snapshots: Path, now: datetime) -> Path:
-    stem = now.strftime("%Y-%m-%dT%H%M%SZ")
-    target, n = snapshots / stem, 1
-    while target.exists():
-        n += 1
-        target = snapshots / f"{stem}-{n}"
-    return target
-
-
 def pull_snapshot(
     credentials: Credentials, snapshots: Path | str, options: PullOptions, resume: bool = False
 ) -> PullResult:
@@ -441,7 +433,7 @@ def pull_snapshot(
             ) from None
     manifest = puller.manifest(client.api_base)
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    target = _final_name(snapshots, datetime.now(UTC))
+    target = new_snapshot_path(snapshots, datetime.now(UTC))
     staging.rename(target)
     shutil.rmtree(partial)
     return PullResult(target, manifest, client.requests, client.retried)
