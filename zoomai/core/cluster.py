@@ -84,7 +84,8 @@ def open_workers(
     with _dask_client(cluster, workers) as client:
         try:
             count = workers if cluster == LOCAL else _worker_threads(client, cluster)
-            yield Workers(client.get_executor(), count, cluster)
+            # pure=False: a task writes files; never merged with an equal-looking one
+            yield Workers(client.get_executor(pure=False), count, cluster)
         finally:
             if teardown is not None:
                 with contextlib.suppress(Exception):  # a worker that died has nothing to stop
