@@ -530,6 +530,26 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch, backend):
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
 
 
+def test_interrupted_while_running_leaves_nothing_behind(tmp_path, monkeypatch, backend):
+    """Ctrl-C after the first of three runs: the runs not started are cancelled, the running
+    one finishes or fails, and none of them writes into the removed partial folder."""
+    import time
+
+    import tqdm
+
+    def interrupt(self, n=1):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tqdm.tqdm, "update", interrupt)
+    schedule = "workers: 1\njobs:\n  - name: t\n    notebooks: [tenant_chart]\n"
+    schedule += "    tenants: [eu_company_zmo, startup_everything_on, us_enterprise_defaults]\n"
+    code, _, err = fixture_report(tmp_path, schedule, "--run-id", "cut", *backend)
+    assert code == 130, err
+    for _ in range(10):  # a task still running on a cluster worker has time to write (it must not)
+        assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
+        time.sleep(0.5)
+
+
 def test_fresh_kernels_and_data_folder(tmp_path, backend):
     """--fresh-kernels runs each notebook in its own kernel; --data reaches the kernels (a
     cluster's workers, started without it, get it with each run)."""

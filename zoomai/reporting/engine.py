@@ -183,6 +183,8 @@ def execute(task: Task) -> dict[str, Any]:
     root = Path(task.root)
     ipynb = root / f"{run.output}.ipynb"
     folder = ipynb.parent
+    if not root.is_dir():  # the report run was abandoned and its partial folder removed
+        raise RuntimeError(f"{root}: the report run's folder is gone (run abandoned)")
     folder.mkdir(parents=True, exist_ok=True)
     summary_file = folder / f".{ipynb.stem}.summary.json"
     params = dict(run.parameters)

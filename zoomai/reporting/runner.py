@@ -248,13 +248,17 @@ def _execute_runs(
         ]
         futures = {backend.executor.submit(execute, task): task for task in tasks}
         disable = None if progress is None else not progress  # None: only on a terminal
-        with tqdm(total=len(tasks), unit="run", disable=disable) as bar:
-            for future in concurrent.futures.as_completed(futures):
-                try:
-                    results.append(future.result())
-                except Exception as exc:  # a worker died: report, go on
-                    results.append(_crashed(futures[future].run, partial, exc))
-                bar.update()
+        try:
+            with tqdm(total=len(tasks), unit="run", disable=disable) as bar:
+                for future in concurrent.futures.as_completed(futures):
+                    try:
+                        results.append(future.result())
+                    except Exception as exc:  # a worker died: report, go on
+                        results.append(_crashed(futures[future].run, partial, exc))
+                    bar.update()
+        except BaseException:
+            _abandon(futures)
+            raise
         order = {run.output: i for i, run in enumerate(runs)}
         results.sort(key=lambda r: order.get(_output_of(r), 0))
         report = Report(run_id, final, results, started, time.perf_counter() - clock, schedule_name)
@@ -270,6 +274,14 @@ def _execute_runs(
     if report.ok:
         _point_latest(out, run_id)
     return report
+
+
+def _abandon(futures) -> None:
+    """Cancel the runs not started yet and wait for the running ones (the pool's; a Dask
+    cluster's finish on their own, and write nothing once the partial folder is gone)."""
+    for future in futures:
+        future.cancel()
+    concurrent.futures.wait(futures)
 
 
 def _output_of(result: dict[str, Any]) -> str:
