@@ -15,7 +15,7 @@ import pandas as pd
 
 from zoomai.analysis.configurations import Configuration, get_configuration, load_configurations
 from zoomai.analysis.exposure import TOTAL_COLUMNS, compare
-from zoomai.core.cluster import open_workers
+from zoomai.core.cluster import default_workers, open_workers
 from zoomai.core.errors import ZoomaiError, display
 from zoomai.core.paths import use_data_dir
 from zoomai.tenants.tables import is_tenant_folder, load_tenant, resolve_tenant_path
@@ -71,7 +71,7 @@ def portfolio_exposure(
     names = list(load_configurations()) if configurations is None else list(configurations)
     configs = [get_configuration(c) if isinstance(c, str) else c for c in names]
     paths = [str(resolve_tenant_path(t).resolve()) for t in tenants]  # workers may run elsewhere
-    count = min(workers or min(4, os.cpu_count() or 1), len(paths))
+    count = min(workers or default_workers(), len(paths))
     with open_workers(cluster, count) as backend:
         data = os.environ.get("ZOOMAI_DATA")
         frames = list(backend.executor.map(_compare_one, paths, [configs] * len(paths), [data] * len(paths)))

@@ -17,11 +17,11 @@ from zoomai.cli.conventions import (
     epilog,
     positive,
 )
-from zoomai.core.cluster import LOCAL
+from zoomai.core.cluster import LOCAL, default_workers
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
-from zoomai.reporting.runner import check_out, check_run_id, default_workers, run_report
+from zoomai.reporting.runner import check_out, check_run_id, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI

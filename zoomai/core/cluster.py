@@ -31,6 +31,11 @@ _ADDRESS = re.compile(
 CLUSTER_HELP = "local (a Dask LocalCluster on this machine) or tcp://HOST:PORT (an existing Dask scheduler)"
 
 
+def default_workers() -> int:
+    """Parallel tasks when nobody says: min(4, CPUs)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def check_cluster(value: str) -> str:
     """`value` if it is `local` or `tcp://HOST:PORT` with a port from 1 to 65535; else
     ZoomaiError naming the option and what is expected."""

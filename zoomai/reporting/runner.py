@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zoomai.core.atomic import os_error_text
-from zoomai.core.cluster import Workers, open_workers
+from zoomai.core.cluster import Workers, default_workers, open_workers
 from zoomai.core.errors import ZoomaiError, ZoomaiWarning, display
 from zoomai.core.processes import FileLock
 from zoomai.reporting.engine import Task, discard_kernels, error_line, execute
@@ -122,10 +122,6 @@ def remove_stale_partials(out: Path) -> list[str]:
         finally:
             lock.release()
     return removed
-
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _warm_up() -> None:
