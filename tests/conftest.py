@@ -86,12 +86,15 @@ def dask_scheduler(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("dask")
     info = folder / "scheduler.json"
     common = ["--no-dashboard", "--scheduler-file", str(info)]
+    # the bundled data unless a run says otherwise (each report task passes its $ZOOMAI_DATA)
+    env = {k: v for k, v in os.environ.items() if k != "ZOOMAI_DATA"}
     procs = [
         subprocess.Popen(
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", *common],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=folder,
+            env=env,
         )
     ]
     try:
@@ -105,6 +108,7 @@ def dask_scheduler(tmp_path_factory) -> Iterator[str]:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 cwd=folder,
+                env=env,
             )
         )
         from distributed import Client
