@@ -27,8 +27,8 @@ from pathlib import Path
 import nbformat
 
 from zoomai.cli import main as zoomai_main
+from zoomai.core.cluster import default_workers
 from zoomai.reporting.plan import plan
-from zoomai.reporting.runner import default_workers
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, KERNEL, load_schedule
 
 

@@ -7,6 +7,10 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -67,6 +71,68 @@ def run_cli(*args: str) -> tuple[int, str, str]:
         except SystemExit as exc:  # argparse usage errors
             code = exc.code if isinstance(exc.code, int) else 2
     return code, out.getvalue(), err.getvalue()
+
+
+# ------------------------------------------------------------------------- report backends
+
+DASK = Path(sys.executable).with_name("dask")  # the `dask` command of this environment
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler(tmp_path_factory) -> Iterator[str]:
+    """An existing Dask cluster started as the README says: `dask scheduler` and `dask worker`
+    (2 single-threaded worker processes, no dashboard) on 127.0.0.1; its address. Stopped
+    (by the ids of the processes started here) when the session ends."""
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "scheduler.json"
+    common = ["--no-dashboard", "--scheduler-file", str(info)]
+    # the bundled data unless a run says otherwise (each report task passes its $ZOOMAI_DATA)
+    env = {k: v for k, v in os.environ.items() if k != "ZOOMAI_DATA"}
+    procs = [
+        subprocess.Popen(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", *common],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=folder,
+            env=env,
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        procs.append(
+            subprocess.Popen(
+                [DASK, "worker", *common, "--nworkers", "2", "--nthreads", "1", "--memory-limit", "0"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=folder,
+                env=env,
+            )
+        )
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(params=["pool", "dask"])
+def backend(request) -> list[str]:
+    """Extra `zoomai report` flags for each backend: none (the built-in process pool), or
+    `--cluster` with the address of the session's Dask cluster (see dask_scheduler)."""
+    if request.param == "pool":
+        return []
+    return ["--cluster", request.getfixturevalue("dask_scheduler")]
 
 
 @pytest.fixture(scope="session")

@@ -167,6 +167,21 @@ def test_widening_overrides(tenant, eff):
     assert "zoomai.meetings.summary_email" not in set(got["key"])
 
 
+def test_no_overrides_below_the_account_is_an_empty_table(tenant):
+    """Only account-level settings: no override can widen anything, so no row, and the same
+    columns (a tenant of a simulated portfolio, 12 users with no override, once raised KeyError)."""
+    account_only = build(
+        tenants=tenant.tenants.to_dict("records"),
+        groups=tenant.groups.to_dict("records"),
+        sites=tenant.sites.to_dict("records"),
+        users=tenant.users.to_dict("records"),
+        settings=tenant.settings[tenant.settings["level"] == "account"].to_dict("records"),
+    )
+    got = audit.widening_overrides(account_only)
+    assert got.empty
+    assert list(got.columns) == list(audit.widening_overrides(tenant).columns)
+
+
 def test_notice_status_and_version_bands(tenant):
     status = audit.notice_status(tenant).set_index("user_id")
     assert status.loc["u1", "band"] == "below 5.15.12"

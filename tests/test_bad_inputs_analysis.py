@@ -334,6 +334,47 @@ def compare_unknown_what_if(tmp):
     return ["compare", "eu_company_zmo", "--what-if", "nope"], 2, ["unknown configuration 'nope'"]
 
 
+# ------------------------------------------------------------------------------ portfolio
+
+
+def portfolio_unknown_tenant(tmp):
+    return (
+        ["portfolio", "eu_company_zmo", tmp / "nowhere"],
+        2,
+        [f"{tmp / 'nowhere'}: not a tenant folder nor a bundled tenant id"],
+    )
+
+
+def portfolio_corrupt_tenant(tmp):
+    t = tenant(tmp)
+    (t / "usage.parquet").write_bytes(b"not parquet at all")
+    return ["portfolio", tmp], 2, [f"{t}/usage.parquet: not a readable Parquet table"]
+
+
+def portfolio_unknown_config(tmp):
+    return ["portfolio", "eu_company_zmo", "--config", "default,nope"], 2, ["unknown configuration 'nope'"]
+
+
+def portfolio_bad_cluster(tmp):
+    return (
+        ["portfolio", "eu_company_zmo", "--cluster", "tcp://host"],
+        2,
+        ["argument --cluster: expected local (a Dask LocalCluster on this machine) or tcp://HOST:PORT"],
+    )
+
+
+def portfolio_unreachable_scheduler(tmp, monkeypatch):
+    from zoomai.core import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    address = "tcp://127.0.0.1:9"  # the discard port: nobody answers
+    return (
+        ["portfolio", "eu_company_zmo", "--cluster", address],
+        2,
+        [f"zoomai: error: --cluster {address}: no Dask scheduler answered within 1 s"],
+    )
+
+
 # -------------------------------------------------------------------------------- datamap
 
 

@@ -340,6 +340,14 @@ def workers_zero(tmp):
     )
 
 
+def cluster_not_an_address(tmp):
+    return (
+        report(tmp, JOB, "--cluster", "10.0.0.5:8786"),
+        2,
+        ["argument --cluster: expected local (a Dask LocalCluster on this machine) or tcp://HOST:PORT"],
+    )
+
+
 CASES = [
     schedule_alias,
     schedule_duplicate_key,
@@ -377,6 +385,7 @@ CASES = [
     base_configuration_unknown,
     region_parameter_unknown,
     workers_zero,
+    cluster_not_an_address,
 ]
 
 

@@ -266,6 +266,48 @@ def simulate_bundled_with_size(tmp):
     )
 
 
+def simulate_portfolio_zero(tmp):
+    return (
+        ["simulate", "--seed", "1", "--portfolio", "0", "--out", tmp / "p"],
+        2,
+        ["argument --portfolio: expected a whole number >= 1, got '0'"],
+    )
+
+
+def simulate_portfolio_with_size(tmp):
+    return (
+        ["simulate", "--seed", "1", "--portfolio", "3", "--users", "3", "--out", tmp / "p"],
+        2,
+        ["--portfolio simulates small tenants of every profile in turn; drop --users"],
+    )
+
+
+def simulate_portfolio_and_bundled(tmp):
+    return (
+        ["simulate", "--seed", "1", "--portfolio", "3", "--bundled", "--out", tmp / "p"],
+        2,
+        ["--bundled and --portfolio: choose one"],
+    )
+
+
+def simulate_portfolio_into_a_tenant_folder(tmp):
+    """A tenant folder is zoomai's, but not a portfolio: it is not replaced by one."""
+    assert check_refused(tmp, [*SIM, "--out", tmp / "t"], 0, [], writes=("t",)) == ""
+    return (
+        ["simulate", "--seed", "1", "--portfolio", "2", "--out", tmp / "t"],
+        2,
+        [f"{tmp / 't'}: exists and is not a portfolio folder made by zoomai; refusing to replace it"],
+    )
+
+
+def simulate_portfolio_bad_start(tmp):
+    return (
+        ["simulate", "--seed", "1", "--portfolio", "2", "--start", "soon", "--out", tmp / "p"],
+        2,
+        ["--start must be a date YYYY-MM-DD, got 'soon'"],
+    )
+
+
 def simulate_disk_full(tmp, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp / "t"))
@@ -545,6 +587,11 @@ CASES = [
     simulate_unknown_profile,
     simulate_bad_tenant_id,
     simulate_bundled_with_size,
+    simulate_portfolio_zero,
+    simulate_portfolio_with_size,
+    simulate_portfolio_and_bundled,
+    simulate_portfolio_into_a_tenant_folder,
+    simulate_portfolio_bad_start,
     simulate_disk_full,
     simulate_replacing_fails_keeps_the_old_tenant,
     import_dir_missing,

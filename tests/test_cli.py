@@ -55,7 +55,16 @@ def table_commands() -> list[str]:
 
 
 def test_format_json_everywhere_a_table_is_printed():
-    assert table_commands() == ["compare", "diff", "exposure", "facts", "flows", "matrix", "settings"]
+    assert table_commands() == [
+        "compare",
+        "diff",
+        "exposure",
+        "facts",
+        "flows",
+        "matrix",
+        "portfolio",
+        "settings",
+    ]
     for name in table_commands():
         choices = next(a.choices for a in subcommands()[name]._actions if "--format" in a.option_strings)
         assert set(choices) == {"csv", "markdown", "json"}, name
@@ -68,6 +77,7 @@ def test_format_json_everywhere_a_table_is_printed():
         ("flows", "--config", "zmo"),
         ("exposure", "eu_company_zmo", "--view", "totals"),
         ("settings", "eu_company_zmo", "--key", "chat."),
+        ("portfolio", "eu_company_zmo", "--config", "default,zmo", "--workers", "1"),
     ],
 )
 def test_json_has_the_rows_and_values_of_the_csv(args):

@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from conftest import REPO, run_cli
 
 from zoomai.core.processes import FileLock
@@ -36,7 +37,7 @@ def _processes_with(marker: str) -> list[int]:
     return pids
 
 
-def _start_report(tmp_path: Path, schedule: str, run_id: str, marker: str) -> subprocess.Popen:
+def _start_report(tmp_path: Path, schedule: str, run_id: str, marker: str, *extra: str) -> subprocess.Popen:
     (tmp_path / "schedule.yaml").write_text(schedule)
     env = {**os.environ, "ZOOMAI_FAULT_TEST": marker}
     args = [
@@ -48,7 +49,18 @@ def _start_report(tmp_path: Path, schedule: str, run_id: str, marker: str) -> su
         tmp_path / "reports",
     ]
     return subprocess.Popen(
-        [sys.executable, "-m", "zoomai", "report", *map(str, args), "--run-id", run_id, "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "zoomai",
+            "report",
+            *map(str, args),
+            "--run-id",
+            run_id,
+            "--workers",
+            "2",
+            *extra,
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -65,9 +77,12 @@ def _wait_for(predicate, seconds: float) -> bool:
     return predicate()
 
 
-def test_sigkill_leaves_no_process_and_the_next_run_cleans_up(tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--cluster", "local"]], ids=["pool", "local-cluster"])
+def test_sigkill_leaves_no_process_and_the_next_run_cleans_up(tmp_path, extra):
+    """Also with an embedded LocalCluster: its worker processes (and their kernels) end when
+    the report process is killed."""
     marker = f"zoomai-fault-{uuid.uuid4().hex}"
-    proc = _start_report(tmp_path, SLEEPS, "killed", marker)
+    proc = _start_report(tmp_path, SLEEPS, "killed", marker, *extra)
     partial = tmp_path / "reports" / ".killed.partial"
     try:
         # the kernels run (the notebook sleeps): report process + 1 worker + 1 kernel at least

@@ -157,7 +157,7 @@ def test_every_problem_is_listed_and_no_kernel_starts(tmp_path, monkeypatch):
         raise AssertionError("a kernel was started before the parameters were validated")
 
     monkeypatch.setattr(runner, "execute", no_kernel)
-    monkeypatch.setattr(runner.concurrent.futures, "ProcessPoolExecutor", no_kernel)
+    monkeypatch.setattr(runner, "open_workers", no_kernel)
     code, _, err = fixture_report(
         tmp_path,
         JOB
@@ -448,13 +448,14 @@ def test_real_notebooks_make_offline_reports(real_report):
     assert "<script>alert(1)</script>" not in html_text
 
 
-def test_fixture_pipeline_escapes_and_indexes(tmp_path):
+def test_fixture_pipeline_escapes_and_indexes(tmp_path, backend):
     code, stdout, err = fixture_report(
         tmp_path,
         "jobs:\n  - name: weekly\n    notebooks: [tenant_chart, no_tenant]\n"
         "    tenants: [startup_everything_on]\n    configurations: [default, hardened]\n",
         "--run-id",
         "r1",
+        *backend,
     )
     assert code == 0, err
     folder = tmp_path / "reports" / "r1"
@@ -477,9 +478,9 @@ def test_fixture_pipeline_escapes_and_indexes(tmp_path):
     assert not list(folder.rglob(".*.summary.json"))
 
 
-def test_failure_keeps_other_reports_and_the_earlier_good_one(tmp_path):
+def test_failure_keeps_other_reports_and_the_earlier_good_one(tmp_path, backend):
     good = JOB
-    code, _, err = fixture_report(tmp_path, good, "--run-id", "good")
+    code, _, err = fixture_report(tmp_path, good, "--run-id", "good", *backend)
     assert code == 0, err
     reports = tmp_path / "reports"
     assert os.readlink(reports / "latest") == "good"
@@ -491,6 +492,7 @@ def test_failure_keeps_other_reports_and_the_earlier_good_one(tmp_path):
         "    tenants: [us_enterprise_defaults, eu_company_zmo]\n",
         "--run-id",
         "bad",
+        *backend,
     )
     assert code == 1
     assert stdout == f"{reports / 'bad' / 'index.html'}\n"
@@ -517,19 +519,40 @@ def test_failure_keeps_other_reports_and_the_earlier_good_one(tmp_path):
     assert sorted(p.relative_to(reports) for p in (reports / "good").rglob("*")) == before
 
 
-def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):
+def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch, backend):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, "write_index", interrupt)
-    code, out, err = fixture_report(tmp_path, JOB, "--run-id", "cut")
+    code, out, err = fixture_report(tmp_path, JOB, "--run-id", "cut", *backend)
     assert code == 130
     assert "interrupted; no report written" in err
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
 
 
-def test_fresh_kernels_and_data_folder(tmp_path):
-    """--fresh-kernels runs each notebook in its own kernel; --data reaches the kernels."""
+def test_interrupted_while_running_leaves_nothing_behind(tmp_path, monkeypatch, backend):
+    """Ctrl-C after the first of three runs: the runs not started are cancelled, the running
+    one finishes or fails, and none of them writes into the removed partial folder."""
+    import time
+
+    import tqdm
+
+    def interrupt(self, n=1):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tqdm.tqdm, "update", interrupt)
+    schedule = "workers: 1\njobs:\n  - name: t\n    notebooks: [tenant_chart]\n"
+    schedule += "    tenants: [eu_company_zmo, startup_everything_on, us_enterprise_defaults]\n"
+    code, _, err = fixture_report(tmp_path, schedule, "--run-id", "cut", *backend)
+    assert code == 130, err
+    for _ in range(10):  # a task still running on a cluster worker has time to write (it must not)
+        assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
+        time.sleep(0.5)
+
+
+def test_fresh_kernels_and_data_folder(tmp_path, backend):
+    """--fresh-kernels runs each notebook in its own kernel; --data reaches the kernels (a
+    cluster's workers, started without it, get it with each run)."""
     import shutil
 
     data = tmp_path / "data"
@@ -544,6 +567,7 @@ def test_fresh_kernels_and_data_folder(tmp_path):
         data,
         "--run-id",
         "fresh",
+        *backend,
     )
     assert code == 0, err
     folder = tmp_path / "reports" / "fresh"
@@ -623,15 +647,17 @@ def test_tenant_isolation(tmp_path):
         assert own_seen
 
 
-def test_timeout_and_dead_kernel_fail_their_run_and_the_next_run_gets_a_new_kernel(tmp_path):
-    """One worker, so one kernel at a time: a cell over the timeout, then a kernel that
-    exits, then a notebook that must still run."""
+def test_timeout_and_dead_kernel_fail_their_run_and_the_next_run_gets_a_new_kernel(tmp_path, backend):
+    """One worker (the session's Dask cluster: two), so one kernel at a time (two): a cell over
+    the timeout, a kernel that exits, then a notebook that must still run in a new kernel. (The
+    timeout leaves room for a new kernel's imports on a loaded machine; `sleeps` sleeps 60 s.)"""
     code, _, err = fixture_report(
         tmp_path,
         "cell_timeout_seconds: 20\nworkers: 1\njobs:\n  - name: slow\n"
         "    notebooks: [sleeps, dies, tenant_chart]\n    tenants: [eu_company_zmo]\n",
         "--run-id",
         "slow",
+        *backend,
     )
     assert code == 1
     folder = tmp_path / "reports" / "slow"
@@ -646,3 +672,79 @@ def test_timeout_and_dead_kernel_fail_their_run_and_the_next_run_gets_a_new_kern
     meta = json.loads((folder / "eu_company_zmo/tenant_chart__default.json").read_text())
     assert meta["status"] == "ok", meta["error"]
     assert "2 of 3 runs failed:" in err
+
+
+# ---------------------------------------------------------------------------- Dask clusters
+
+
+def _descendants() -> set[int]:
+    """This process's descendants, but Python's resource tracker (started once per process
+    by the first spawned child, shared by all, it ends with this process)."""
+    import psutil
+
+    return {
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if "multiprocessing.resource_tracker" not in " ".join(p.cmdline())
+    }
+
+
+def test_local_cluster_gives_the_pool_s_figures_and_leaves_no_process(tmp_path):
+    """The real risk report for two tenants on an embedded 2-worker LocalCluster and on the
+    built-in pool of 2 workers: the same runs, statuses and headline figures in summary.json
+    (only times differ), and no worker or kernel process left once the command returns."""
+    before = _descendants()
+    args = ["--notebooks", "tenant_risk_report", "--tenants", "eu_company_zmo,startup_everything_on"]
+    args += ["--config", "default", "--workers", "2", "--out", tmp_path / "reports"]
+    code, _, err = run_cli("report", *args, "--run-id", "dask", "--cluster", "local")
+    assert code == 0, err
+    assert _descendants() <= before, "the LocalCluster left processes behind"
+    code, _, err = run_cli("report", *args, "--run-id", "pool")
+    assert code == 0, err
+
+    def figures(run_id: str) -> tuple[dict, list]:
+        summary = json.loads((tmp_path / "reports" / run_id / "summary.json").read_text())
+        runs = [
+            {k: v for k, v in r.items() if k not in ("started", "duration_seconds")} for r in summary["runs"]
+        ]
+        head = {k: summary[k] for k in ("status", "runs_total", "runs_failed", "workers", "cluster")}
+        return head, runs
+
+    dask_head, dask_runs = figures("dask")
+    pool_head, pool_runs = figures("pool")
+    assert dask_head == {**pool_head, "cluster": "local"}
+    assert pool_head == {"status": "ok", "runs_total": 2, "runs_failed": 0, "workers": 2, "cluster": None}
+    assert dask_runs == pool_runs
+    assert all(r["summary"]["exposure_score"] > 0 for r in pool_runs)  # real figures, compared
+
+
+@pytest.mark.parametrize(
+    "value", ["locall", "tcp://", "tcp://host", "tcp://host:0", "tcp://host:70000", "http://host:8786", ""]
+)
+def test_cluster_value_is_validated(tmp_path, value):
+    code, out, err = fixture_report(tmp_path, JOB, "--cluster", value)
+    assert (code, out) == (2, "")
+    assert (
+        f"argument --cluster: expected local (a Dask LocalCluster on this machine) or tcp://HOST:PORT "
+        f"(an existing Dask scheduler), e.g. local or tcp://10.0.0.5:8786, got {value!r}"
+    ) in err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_unreachable_scheduler_is_one_message_and_nothing_is_written(tmp_path, monkeypatch):
+    import socket
+
+    from zoomai.core import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    with socket.socket() as s:  # a port nobody listens on: bound, never listening
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+        code, out, err = fixture_report(tmp_path, JOB, "--run-id", "r1", "--cluster", address)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        f"zoomai: error: --cluster {address}: no Dask scheduler answered within 1 s "
+        f"(OSError); start one with `dask scheduler` and workers with `dask worker {address}`\n"
+    ), err
+    assert "Traceback" not in err
+    assert not (tmp_path / "reports").exists()

@@ -46,9 +46,9 @@ def fixture_run(out: Path, run_id: str, *args: str) -> tuple[int, str, str]:
 # ------------------------------------------------------------------------ assets and --keep
 
 
-def test_plotly_js_once_per_run_folder_or_self_contained(tmp_path):
+def test_plotly_js_once_per_run_folder_or_self_contained(tmp_path, backend):
     out = tmp_path / "reports"
-    code, _, err = fixture_run(out, "shared")
+    code, _, err = fixture_run(out, "shared", *backend)
     assert code == 0, err
     page = out / "shared" / TENANT / "tenant_chart__default.html"
     check_html(page)  # loads ../assets/plotly.min.js, which is plotly.js
@@ -62,7 +62,7 @@ def test_plotly_js_once_per_run_folder_or_self_contained(tmp_path):
     # the point of it: a report no longer carries the 4.8 MB of plotly.js nor 250 kB of CSS
     assert page.stat().st_size < 100_000
 
-    code, _, err = fixture_run(out, "single", "--self-contained")
+    code, _, err = fixture_run(out, "single", "--self-contained", *backend)
     assert code == 0, err
     page = out / "single" / TENANT / "tenant_chart__default.html"
     check_html(page, self_contained=True)
@@ -99,12 +99,12 @@ def test_prune_keeps_the_newest_and_latest_and_what_is_not_ours(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [".x.partial", "a", "c", "cron.log", "latest", "notes"]
 
 
-def test_keep_flag_prunes_after_a_successful_run(tmp_path):
+def test_keep_flag_prunes_after_a_successful_run(tmp_path, backend):
     out = tmp_path / "reports"
     fake_run(out, "old1", "2020-01-01T00:00:00+00:00")
     fake_run(out, "old2", "2020-01-02T00:00:00+00:00")
     (out / "mine.txt").write_text("kept\n")
-    code, _, err = fixture_run(out, "new", "--keep", "2")
+    code, _, err = fixture_run(out, "new", "--keep", "2", *backend)
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["latest", "mine.txt", "new", "old2"]
     code, _, err = run_cli("report", "--keep", "0", "--out", out)

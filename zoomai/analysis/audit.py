@@ -183,8 +183,8 @@ def widening_overrides(tenant: Tenant, eff: pd.DataFrame | None = None) -> pd.Da
         for k, v, a in pairs.itertuples(index=False)
         if rank(k, v) > rank(k, None if pd.isna(a) else a)
     }
-    mask = [t in wider for t in zip(frame["key"], frame["value"], frame["account_value"], strict=True)]
-    frame = frame[mask]
+    keys = zip(frame["key"], frame["value"], frame["account_value"], strict=True)
+    frame = frame[np.array([t in wider for t in keys], dtype=bool)]  # a list [] would pick columns
     users = tenant.users.set_index("user_id")
     scope = {"group": users["group_id"], "site": users["site_id"]}
     frame["scope_id"] = [

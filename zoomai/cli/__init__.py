@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "zoomai.cli.facts",
     "zoomai.cli.tenants",
     "zoomai.cli.analysis",
+    "zoomai.cli.portfolio",
     "zoomai.cli.report",
     "zoomai.cli.pull",
 )

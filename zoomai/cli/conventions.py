@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from zoomai.core.cluster import CLUSTER_HELP, check_cluster
+from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -67,3 +69,22 @@ def add_config(
     p.add_argument("--config", type=kind, default=value, metavar="A,B" if several else "NAME", help=text)
     for alias in aliases:
         p.add_argument(alias, dest="config", type=kind, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _cluster(text: str) -> str:
+    try:
+        return check_cluster(text)
+    except ZoomaiError:
+        raise argparse.ArgumentTypeError(
+            f"expected {CLUSTER_HELP}, e.g. local or tcp://10.0.0.5:8786, got {text!r}"
+        ) from None
+
+
+def add_cluster(p: argparse.ArgumentParser) -> None:
+    """`--cluster`: run the work on a Dask cluster instead of the built-in process pool."""
+    p.add_argument(
+        "--cluster",
+        type=_cluster,
+        metavar="local|tcp://HOST:PORT",
+        help=f"run on a Dask cluster: {CLUSTER_HELP} (default: the built-in process pool)",
+    )

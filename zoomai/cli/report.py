@@ -11,15 +11,17 @@ from zoomai.cli.conventions import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    add_cluster,
     add_config,
     comma_list,
     epilog,
     positive,
 )
+from zoomai.core.cluster import LOCAL, default_workers
 from zoomai.core.errors import ZoomaiError
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
-from zoomai.reporting.runner import check_out, check_run_id, default_workers, run_report
+from zoomai.reporting.runner import check_out, check_run_id, run_report
 from zoomai.reporting.schedule import DEFAULT_SCHEDULE, NOTEBOOKS_DIR, adhoc_schedule, load_schedule
 
 # ----------------------------------------------------------------------------------- the CLI
@@ -70,7 +72,10 @@ def _report(args: argparse.Namespace) -> int:
         raise ZoomaiError("nothing to run: the schedule expands to no runs")
     workers = args.workers or schedule.workers or default_workers()
     label = "command line" if adhoc else _display(schedule_path)
-    print(f"zoomai report: {len(runs)} runs, {workers} workers", file=sys.stderr)
+    where = {None: f"{workers} workers", LOCAL: f"{workers} workers of a Dask LocalCluster"}.get(
+        args.cluster, f"the workers of the Dask cluster at {args.cluster}"
+    )
+    print(f"zoomai report: {len(runs)} runs, {where}", file=sys.stderr)
     try:
         report = run_report(
             runs,
@@ -83,6 +88,7 @@ def _report(args: argparse.Namespace) -> int:
             self_contained=args.self_contained,
             pdf=args.pdf,
             keep=args.keep,
+            cluster=args.cluster,
         )
     except KeyboardInterrupt:
         print("zoomai report: interrupted; no report written", file=sys.stderr)
@@ -103,7 +109,8 @@ REPORT_STATUS = """\
 exit status:
   0  every report was written
   1  a notebook failed: the other reports are written, the failed ones listed on stderr
-  2  wrong input (schedule, option, parameter, chromium missing for --pdf): one message, nothing runs
+  2  wrong input (schedule, option, parameter, chromium missing for --pdf, a --cluster
+     scheduler that does not answer): one message, nothing runs
   130  interrupted (Ctrl-C): no report written"""
 
 
@@ -120,6 +127,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "                --config default,hardened",
             "zoomai report --schedule my_schedule.yaml --out /srv/reports --keep 8 --pdf",
             "zoomai report --notebooks tenant_risk_report --tenants eu_company_zmo --self-contained",
+            "zoomai report --cluster local --workers 2",
+            "zoomai report --cluster tcp://10.0.0.5:8786 --out /shared/reports",
             status=REPORT_STATUS,
         ),
     )
@@ -140,8 +149,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a folder: the reports folder that receives <run-id>/ and latest (default: reports)",
     )
     p.add_argument(
-        "--workers", type=positive, help="parallel runs (default: the schedule's, else min(4, CPUs))"
+        "--workers",
+        type=positive,
+        help="parallel runs (default: the schedule's, else min(4, CPUs)); with --cluster local the "
+        "LocalCluster's worker processes; an existing cluster's own workers decide",
     )
+    add_cluster(p)
     p.add_argument("--run-id", help="name of the run's folder (default: UTC time and a random suffix)")
     p.add_argument("--data", help="data folder to use instead of the bundled data/ (sets ZOOMAI_DATA)")
     p.add_argument("--notebooks-dir", help="folder of the notebooks (default: notebooks/)")

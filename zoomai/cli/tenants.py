@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from zoomai.analysis.drift import import_snapshot, since_previous_line
-from zoomai.cli.conventions import add_format, epilog
+from zoomai.cli.conventions import add_format, epilog, positive
 from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
 from zoomai.tenants.importer import summary_text
-from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_bundled, write_simulated
+from zoomai.tenants.simulate import DEFAULT_PROFILE, simulate_bundled, simulate_portfolio, write_simulated
 from zoomai.tenants.tables import load_tenant, region_arg
 
 
@@ -51,15 +51,26 @@ def _register_effective(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    if args.bundled:
+    if args.bundled or args.portfolio is not None:
         extra = [
             f"--{n.replace('_', '-')}"
             for n in ("profile", "users", "months", "tenant_id")
             if getattr(args, n) is not None
         ]
+        if args.bundled and args.portfolio is not None:
+            raise ZoomaiError("--bundled and --portfolio: choose one")
+        what = (
+            "--bundled simulates every profile at its own size"
+            if args.bundled
+            else ("--portfolio simulates small tenants of every profile in turn")
+        )
         if extra:
-            raise ZoomaiError(f"--bundled simulates every profile at its own size; drop {', '.join(extra)}")
-        for path in simulate_bundled(args.out, args.seed):
+            raise ZoomaiError(f"{what}; drop {', '.join(extra)}")
+        if args.bundled:
+            paths = simulate_bundled(args.out, args.seed)
+        else:
+            paths = simulate_portfolio(args.out, args.portfolio, args.seed, args.start)
+        for path in paths:
             print(path)
         return 0
     print(
@@ -85,6 +96,7 @@ def _register_simulate(sub: argparse._SubParsersAction) -> None:
             "zoomai simulate --seed 7 --out /tmp/acme",
             "zoomai simulate --seed 7 --out /tmp/big --users 100000 --profile startup_everything_on",
             "zoomai simulate --bundled --seed 7 --out data/tenants",
+            "zoomai simulate --portfolio 60 --seed 7 --out /tmp/portfolio",
         ),
     )
     p.add_argument("--seed", type=int, required=True, help="random seed (whole number >= 0)")
@@ -93,9 +105,16 @@ def _register_simulate(sub: argparse._SubParsersAction) -> None:
         required=True,
         type=Path,
         metavar="FOLDER",
-        help="a folder: the tenant folder to write; with --bundled, the folder that receives one per profile",
+        help="a folder: the tenant folder to write; with --bundled or --portfolio, the folder that "
+        "receives one tenant folder each",
     )
     p.add_argument("--bundled", action="store_true", help="simulate every profile at its own size")
+    p.add_argument(
+        "--portfolio",
+        type=positive,
+        metavar="N",
+        help="simulate N small contrasting tenants (the profiles in turn) into --out, with portfolio.json",
+    )
     p.add_argument("--profile", help=f"profile id (default {DEFAULT_PROFILE})")
     p.add_argument("--users", type=int, help="number of users (default: the profile's)")
     p.add_argument("--months", type=int, help="months of usage (default: the profile's)")

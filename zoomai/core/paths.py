@@ -15,3 +15,15 @@ def data_dir() -> Path:
 
 def data_file(name: str) -> Path:
     return data_dir() / name
+
+
+def use_data_dir(data: str | None) -> bool:
+    """Set $ZOOMAI_DATA to `data` (None: unset, the bundled data) in this process, e.g. in a
+    cluster worker for the value of the process that sent the work. True if it changed."""
+    if os.environ.get("ZOOMAI_DATA") == data:
+        return False
+    if data is None:
+        os.environ.pop("ZOOMAI_DATA", None)
+    else:
+        os.environ["ZOOMAI_DATA"] = data
+    return True

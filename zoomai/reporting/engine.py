@@ -6,12 +6,14 @@ import contextlib
 import json
 import multiprocessing
 import multiprocessing.util
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zoomai.core.paths import use_data_dir
 from zoomai.reporting.export import export_html
 from zoomai.reporting.pdf import print_pdf
 from zoomai.reporting.plan import Run
@@ -31,9 +33,17 @@ class Task:
     self_contained: bool = False  # plotly.js in every HTML file instead of the run's assets/
     chromium: str | None = None  # print a PDF too, with this chromium
     run_id: str = ""  # the report run's id, passed to notebooks that show it
+    data: str | None = None  # $ZOOMAI_DATA of the report process (a cluster's workers lack it)
 
 
-_WORKER: dict[str, Any] = {}  # per worker process: the kernel manager, exporter, plotly.js
+# Per worker thread: the kernel manager ("km") and whether it was just started ("fresh"). A
+# pool worker runs one task at a time in one thread; a Dask worker may run several threads.
+_KERNELS: dict[int, dict[str, Any]] = {}
+_FINALIZER: list[multiprocessing.util.Finalize] = []
+
+
+def _state() -> dict[str, Any]:
+    return _KERNELS.setdefault(threading.get_ident(), {})
 
 
 def _engine() -> str:
@@ -86,25 +96,47 @@ def _kernel_manager(cwd: Path):
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    km = _WORKER.get("km")
+    state = _state()
+    km = state.get("km")
     if km is None:
         km = AsyncKernelManager(kernel_name=KERNEL)
         # as nbclient starts its kernels: no IPython history file shared by parallel kernels
         args = [*KERNEL_ARGS, "--HistoryManager.hist_file=:memory:"]
         run_sync(km.start_kernel)(extra_arguments=args, cwd=str(cwd))
-        _WORKER["km"] = km
-        _WORKER["fresh"] = True
-        _WORKER["finalizer"] = multiprocessing.util.Finalize(None, _discard_kernel, exitpriority=10)
+        state["km"] = km
+        state["fresh"] = True
+        if not _FINALIZER:
+            _FINALIZER.append(multiprocessing.util.Finalize(None, discard_kernels, exitpriority=10))
     return km
 
 
-def _discard_kernel() -> None:
+def _shutdown(km) -> None:
     from jupyter_core.utils import run_sync
 
-    km = _WORKER.pop("km", None)
+    with contextlib.suppress(Exception):  # already dead
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def _discard_kernel() -> None:
+    """Shut down this thread's kernel (the next run starts a new one)."""
+    km = _state().pop("km", None)
     if km is not None:
-        with contextlib.suppress(Exception):  # already dead
-            run_sync(km.shutdown_kernel)(now=True)
+        _shutdown(km)
+
+
+def discard_kernels() -> None:
+    """Shut down every kernel this process started (at exit, or when a Dask cluster is left)."""
+    for state in list(_KERNELS.values()):
+        km = state.pop("km", None)
+        if km is not None:
+            _shutdown(km)
+
+
+def _use_data(data: str | None) -> None:
+    """Make $ZOOMAI_DATA the report process's, for this process and the kernels it starts: a
+    kernel started under another value is replaced (a Dask worker outlives report runs)."""
+    if use_data_dir(data):
+        discard_kernels()
 
 
 RESET_CODE = """\
@@ -146,10 +178,13 @@ def execute(task: Task) -> dict[str, Any]:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    _use_data(task.data)
     run = task.run
     root = Path(task.root)
     ipynb = root / f"{run.output}.ipynb"
     folder = ipynb.parent
+    if not root.is_dir():  # the report run was abandoned and its partial folder removed
+        raise RuntimeError(f"{root}: the report run's folder is gone (run abandoned)")
     folder.mkdir(parents=True, exist_ok=True)
     summary_file = folder / f".{ipynb.stem}.summary.json"
     params = dict(run.parameters)
@@ -176,13 +211,13 @@ def execute(task: Task) -> dict[str, Any]:
             pm.execute_notebook(str(run.source), str(ipynb), **options)
         else:
             km = _kernel_manager(folder)
-            if not _WORKER.pop("fresh", False):
+            if not _state().pop("fresh", False):
                 try:
                     _reset_kernel(km, folder)
                 except Exception:  # the kernel died since the last run: a new one
                     _discard_kernel()
                     km = _kernel_manager(folder)
-                    _WORKER.pop("fresh", None)
+                    _state().pop("fresh", None)
             pm.execute_notebook(str(run.source), str(ipynb), engine_name=_engine(), km=km, **options)
     except PapermillExecutionError as exc:  # the notebook raised: the kernel is fine
         error = error_line(exc)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
-import multiprocessing
-import multiprocessing.util
 import os
 import re
 import secrets
@@ -20,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from zoomai.core.atomic import os_error_text
+from zoomai.core.cluster import Workers, default_workers, open_workers
 from zoomai.core.errors import ZoomaiError, ZoomaiWarning, display
-from zoomai.core.processes import FileLock, die_with_parent
-from zoomai.reporting.engine import Task, error_line, execute
+from zoomai.core.processes import FileLock
+from zoomai.reporting.engine import Task, discard_kernels, error_line, execute
 from zoomai.reporting.export import exporter, plotly_js, write_assets
 from zoomai.reporting.history import prune_runs
 from zoomai.reporting.index import write_index
@@ -125,25 +124,9 @@ def remove_stale_partials(out: Path) -> list[str]:
     return removed
 
 
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _pool_context():
-    """fork where there is one: the workers inherit the warmed-up exporter (see _warm_up)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _start_worker(parent_pid: int) -> None:
-    """Pool worker initializer: die with the report process (a kernel started by the worker
-    exits when its parent changes: ipykernel polls for that, see JPY_PARENT_PID)."""
-    die_with_parent(parent_pid)
-
-
 def _warm_up() -> None:
     """Build the HTML exporter and compile its templates once, in the parent, before the
-    workers fork (about 2 s of CPU that each worker would otherwise spend)."""
+    pool's workers fork (about 2 s of CPU that each worker would otherwise spend)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -164,10 +147,16 @@ def run_report(
     self_contained: bool = False,
     pdf: bool = False,
     keep: int | None = None,
+    cluster: str | None = None,
 ) -> Report:
     """Execute the runs into `out/<run-id>/` (via `out/.<run-id>.partial`), write index.html
     and summary.json, and point `out/latest` at it when every run succeeded. The run id is
     locked while the run lasts (a second run with the same id: ZoomaiError).
+
+    The runs go to `workers` processes of the built-in pool, or with `cluster` to a Dask
+    cluster (`local`: a LocalCluster of `workers` processes; `tcp://HOST:PORT`: an existing
+    scheduler, whose workers must see `out`, the notebooks and the data at the same paths;
+    see zoomai.core.cluster). The cluster is reached before anything is written.
 
     plotly.js and the notebook stylesheet are written once to `assets/` and loaded by relative
     path, or embedded in every HTML file with `self_contained`; `pdf` prints each report with
@@ -176,12 +165,16 @@ def run_report(
     out = Path(out)
     chromium = find_chromium() if pdf else None
     run_id = new_run_id() if run_id is None else run_id
-    with _claim(out, run_id) as final:
+    workers = min(max(1, workers or default_workers()), max(1, len(runs)))
+    with (
+        open_workers(cluster, workers, warm_up=_warm_up, teardown=discard_kernels) as backend,
+        _claim(out, run_id) as final,
+    ):
         report = _execute_runs(
             runs,
             out,
             final,
-            workers,
+            backend,
             cell_timeout,
             fresh_kernels,
             progress,
@@ -224,7 +217,7 @@ def _execute_runs(
     runs: list[Run],
     out: Path,
     final: Path,
-    workers: int | None,
+    backend: Workers,
     cell_timeout: int,
     fresh_kernels: bool,
     progress: bool | None,
@@ -236,7 +229,6 @@ def _execute_runs(
 
     run_id = final.name
     partial = out / f".{run_id}{PARTIAL}"
-    workers = max(1, workers or default_workers())
     started = datetime.now(UTC)
     clock = time.perf_counter()
     partial.mkdir()
@@ -245,20 +237,14 @@ def _execute_runs(
         if not self_contained:
             write_assets(partial)
         root = str(partial.resolve())
+        data = os.environ.get("ZOOMAI_DATA")
         tasks = [
-            Task(run, root, cell_timeout, fresh_kernels, self_contained, chromium, run_id) for run in runs
+            Task(run, root, cell_timeout, fresh_kernels, self_contained, chromium, run_id, data)
+            for run in runs
         ]
-        context = _pool_context()
-        if context.get_start_method() == "fork":
-            _warm_up()
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(workers, max(1, len(tasks))),
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        ) as pool:
-            futures = {pool.submit(execute, task): task for task in tasks}
-            disable = None if progress is None else not progress  # None: only on a terminal
+        futures = {backend.executor.submit(execute, task): task for task in tasks}
+        disable = None if progress is None else not progress  # None: only on a terminal
+        try:
             with tqdm(total=len(tasks), unit="run", disable=disable) as bar:
                 for future in concurrent.futures.as_completed(futures):
                     try:
@@ -266,10 +252,13 @@ def _execute_runs(
                     except Exception as exc:  # a worker died: report, go on
                         results.append(_crashed(futures[future].run, partial, exc))
                     bar.update()
+        except BaseException:
+            _abandon(futures)
+            raise
         order = {run.output: i for i, run in enumerate(runs)}
         results.sort(key=lambda r: order.get(_output_of(r), 0))
         report = Report(run_id, final, results, started, time.perf_counter() - clock, schedule_name)
-        write_summary(report, partial, workers)
+        write_summary(report, partial, backend.count, backend.cluster)
         write_index(report, partial, out, self_contained)
         os.rename(partial, final)
     except OSError as exc:  # disk full, ...: one line, nothing left behind
@@ -281,6 +270,14 @@ def _execute_runs(
     if report.ok:
         _point_latest(out, run_id)
     return report
+
+
+def _abandon(futures) -> None:
+    """Cancel the runs not started yet and wait for the running ones (the pool's; a Dask
+    cluster's finish on their own, and write nothing once the partial folder is gone)."""
+    for future in futures:
+        future.cancel()
+    concurrent.futures.wait(futures)
 
 
 def _output_of(result: dict[str, Any]) -> str:
@@ -335,13 +332,15 @@ def _point_latest(out: Path, run_id: str) -> None:
         warnings.warn(f"{display(latest)} not updated: {os_error_text(exc)}", ZoomaiWarning, stacklevel=2)
 
 
-def write_summary(report: Report, folder: Path, workers: int) -> None:
+def write_summary(report: Report, folder: Path, workers: int, cluster: str | None = None) -> None:
+    """summary.json: the run, its backend (`cluster`: null for the built-in pool) and every run's meta."""
     data = {
         "run_id": report.run_id,
         "started": report.started.isoformat(timespec="seconds"),
         "duration_seconds": round(report.duration, 3),
         "schedule": report.schedule,
         "workers": workers,
+        "cluster": cluster,
         "status": "ok" if report.ok else "failed",
         "runs_total": len(report.results),
         "runs_failed": len(report.failed),

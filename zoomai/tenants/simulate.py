@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from zoomai.core.atomic import replace_folder
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.paths import data_file
 from zoomai.core.versions import parse_version
@@ -804,6 +805,63 @@ def write_simulated(
 def simulate_bundled(out_dir: Path | str, seed: int) -> list[Path]:
     """Every profile at its own size, saved to out_dir/<profile id>/."""
     return [write_simulated(Path(out_dir) / pid, pid, seed) for pid in load_profiles()]
+
+
+# A portfolio: many small tenants, the profiles in turn (contrasting settings, regions, products),
+# sizes in turn from PORTFOLIO_USERS, one month of usage each: enough to exercise a report
+# suite over many tenants (e.g. on a cluster) in little time.
+PORTFOLIO_USERS = (12, 20, 30, 45)
+PORTFOLIO_MONTHS = 1
+MAX_PORTFOLIO = 10_000
+PORTFOLIO_FILE = "portfolio.json"
+
+
+def is_portfolio_folder(path: Path) -> bool:
+    """A folder `simulate_portfolio` wrote: it holds portfolio.json."""
+    return (path / PORTFOLIO_FILE).is_file()
+
+
+def portfolio_members(n: int, seed: int) -> list[dict[str, int | str]]:
+    """The tenants of a portfolio of `n`: tenant id, profile, users and seed of each (tenant i
+    uses profile i mod P, size i mod len(PORTFOLIO_USERS) and seed `seed` + i)."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PORTFOLIO:
+        raise ZoomaiError(f"--portfolio must be a whole number from 1 to {MAX_PORTFOLIO}, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ZoomaiError(f"--seed must be a whole number >= 0, got {seed!r}")
+    profiles = list(load_profiles())
+    width = max(3, len(str(n)))
+    return [
+        {
+            "tenant_id": f"t{i + 1:0{width}d}_{profiles[i % len(profiles)]}",
+            "profile": profiles[i % len(profiles)],
+            "users": PORTFOLIO_USERS[i % len(PORTFOLIO_USERS)],
+            "seed": seed + i,
+        }
+        for i in range(n)
+    ]
+
+
+def simulate_portfolio(out_dir: Path | str, n: int, seed: int, start: str = "2026-01-01") -> list[Path]:
+    """`n` small contrasting tenants (see portfolio_members), each in out_dir/<tenant id>/,
+    with portfolio.json listing them. The folder is written as a whole (atomically) and
+    replaces only an empty folder or an earlier portfolio. Same n and seed, same files."""
+    members = portfolio_members(n, seed)
+    out_dir = Path(out_dir)
+    meta = {"generator": "zoomai.tenants.simulate", "months": PORTFOLIO_MONTHS, "start": start}
+    meta["tenants"] = members
+    with replace_folder(out_dir, is_portfolio_folder, what="portfolio folder") as tmp:
+        for m in members:
+            write_simulated(
+                tmp / m["tenant_id"],
+                m["profile"],
+                m["seed"],
+                m["users"],
+                PORTFOLIO_MONTHS,
+                start,
+                m["tenant_id"],
+            )
+        (tmp / PORTFOLIO_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", "utf-8")
+    return [out_dir / m["tenant_id"] for m in members]
 
 
 # --- Command line ------------------------------------------------------------------------------
