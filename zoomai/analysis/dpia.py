@@ -23,7 +23,7 @@ import pandas as pd
 
 from zoomai.analysis.configurations import Configuration, get_configuration
 from zoomai.analysis.datamap import load_datamap_spec
-from zoomai.analysis.dpia_rules import USAGE_SIGNALS, RulesFile, Scale, load_criteria, load_dpia_rules
+from zoomai.analysis.dpia_rules import RulesFile, Scale, load_criteria, load_dpia_rules
 from zoomai.analysis.exposure import (
     NO_BORDER,
     THIRD_PARTY_KINDS,
@@ -40,9 +40,8 @@ from zoomai.facts.policy import load_policy
 from zoomai.tenants.tables import Tenant
 
 ANALYST = "[analyst to complete]"
-UNKNOWN = "unknown"
 ENCRYPTION_FACTS = ("encryption_in_transit", "encryption_at_rest", "employee_access_requires_authorization")
-BOUND_WORDS = {"min": "lower bound (stated flows only)", "max": "upper bound (every flow)"}
+SETTINGS_SIGNALS = ("features_available", "users")  # from the tenant's settings, not its usage
 
 DESCRIPTION_COLUMNS = [
     "product",
@@ -72,7 +71,7 @@ NECESSITY_COLUMNS = [
     "less_intrusive",
     "pareto",
 ]
-SCREENING_COLUMNS = ["criterion", "title", "answer", "evidence", "question", "reason", "assumed"]
+SCREENING_COLUMNS = ["criterion", "title", "answer", "evidence", "value_min", "value_max", "question", "reason", "assumed"]
 RISK_COLUMNS = [
     "risk",
     "title",
@@ -283,15 +282,18 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
             row |= {
                 "answer": "analyst",
                 "evidence": f"{c.signal}: unknown (no usage data)",
-                "question": f"Without usage data: {c.title.lower()}?",
+                "question": f"Without usage data: {c.title[0].lower()}{c.title[1:]}?",
             }
         else:
             met_lo, met_hi = lo[c.signal] > c.above, hi[c.signal] > c.above
             answer = "met" if met_lo else "possibly met" if met_hi else "not met"
-            evidence = f"{c.signal} = {_num(lo[c.signal])} to {_num(hi[c.signal])} ({provenance} usage)"
-            if c.signal in ("features_available", "users"):
-                evidence = f"{c.signal} = {_num(hi[c.signal])} (tenant settings)"
-            row |= {"answer": answer, "evidence": evidence}
+            basis = "tenant settings" if c.signal in SETTINGS_SIGNALS else f"{provenance} usage"
+            row |= {
+                "answer": answer,
+                "evidence": f"{c.signal} above {_num(c.above)} ({basis})",
+                "value_min": lo[c.signal],
+                "value_max": hi[c.signal],
+            }
         rows.append(row)
     table = pd.DataFrame(rows, columns=SCREENING_COLUMNS)
     met = table.loc[table["answer"] == "met", "criterion"].tolist()
@@ -318,8 +320,8 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
     return table, verdict
 
 
-def _num(value: float | None) -> str:
-    return UNKNOWN if value is None else f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def risks(

@@ -35,8 +35,6 @@ SIGNALS = (
     "features_available",
     "users",
 )
-# Signals that count usage: unknown (not zero) for a tenant without usage data.
-USAGE_SIGNALS = frozenset({"people_internal", "people_external", "people_reached", "people_without_notice"})
 Level = Literal[1, 2, 3, 4]
 
 

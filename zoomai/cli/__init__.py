@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "zoomai.cli.tenants",
     "zoomai.cli.analysis",
     "zoomai.cli.report",
+    "zoomai.cli.dpia",
     "zoomai.cli.pull",
 )
 
