@@ -59,10 +59,13 @@ DESCRIPTION_COLUMNS = [
 ]
 NECESSITY_COLUMNS = [
     "configuration",
+    "exposure_score",
     "exposure_score_min",
     "exposure_score_max",
+    "records",
     "records_min",
     "records_max",
+    "third_party_records",
     "third_party_records_min",
     "third_party_records_max",
     "features_available",
@@ -71,7 +74,17 @@ NECESSITY_COLUMNS = [
     "less_intrusive",
     "pareto",
 ]
-SCREENING_COLUMNS = ["criterion", "title", "answer", "evidence", "value_min", "value_max", "question", "reason", "assumed"]
+SCREENING_COLUMNS = [
+    "criterion",
+    "title",
+    "answer",
+    "evidence",
+    "value_min",
+    "value_max",
+    "question",
+    "reason",
+    "assumed",
+]
 RISK_COLUMNS = [
     "risk",
     "title",
@@ -206,8 +219,10 @@ def _recipients(rows: pd.DataFrame, words: dict[str, str]) -> str:
 
 
 def _retention(rows: pd.DataFrame) -> str:
+    """Each window once, with the parties that hold content for it and its certainty."""
     seen = rows.drop_duplicates(["party", "retention_note", "certainty"])
-    return "; ".join(f"{r.party}: {r.retention_note} [{r.certainty}]" for r in seen.itertuples())
+    windows = seen.groupby(["retention_note", "certainty"], sort=False)["party"].agg(", ".join)
+    return " | ".join(f"{parties}: {note} [{certainty}]" for (note, certainty), parties in windows.items())
 
 
 def _categories(rows: pd.DataFrame) -> str:
@@ -222,7 +237,9 @@ def describe(result: Result, rules: RulesFile, provenance: str) -> pd.DataFrame:
     rows = []
     for f in features.itertuples():
         items = result.items[result.items["feature_id"] == f.feature_id]
-        kept_for = [spec.retention_uses[b].label for b in dict.fromkeys(items["basis"]) if b in spec.retention_uses]
+        kept_for = [
+            spec.retention_uses[b].label for b in dict.fromkeys(items["basis"]) if b in spec.retention_uses
+        ]
         purpose = f"Provide {f.feature} ({f.product}) to the users who invoke it"
         if kept_for:
             purpose += "; kept afterwards for " + ", ".join(dict.fromkeys(kept_for))
@@ -304,7 +321,8 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
         required, why = "yes", f"{len(met)} criteria are met ({', '.join(met)}); {n} or more require a DPIA"
     elif len(met) + len(possible) >= n:
         required = "likely"
-        why = f"{len(met)} met and {len(possible)} possibly met ({', '.join(met + possible)}): confirm the possible ones"
+        listed = ", ".join(met + possible)
+        why = f"{len(met)} met and {len(possible)} possibly met ({listed}): confirm the possible ones"
     else:
         required = "open"
         why = f"{len(met)} met from the data; the analyst's answers to {', '.join(open_)} decide"
@@ -325,7 +343,11 @@ def _num(value: float) -> str:
 
 
 def risks(
-    rules: RulesFile, now: tuple[dict, dict], planned: tuple[dict, dict], active: set[str], labels: dict[str, str]
+    rules: RulesFile,
+    now: tuple[dict, dict],
+    planned: tuple[dict, dict],
+    active: set[str],
+    labels: dict[str, str],
 ) -> pd.DataFrame:
     """(c) The risk register: RISK_COLUMNS, each level at the lower and the upper bound under the
     configuration in force and (residual_*) under the planned one; measures: the options of
@@ -348,8 +370,7 @@ def measures(guarantees: pd.DataFrame, rules: RulesFile) -> pd.DataFrame:
     """(d) The planned configuration's options (option_guarantees): what each guarantees and
     what still flows (holds: checked on the planned flows), and the risks it reduces."""
     reduces = {
-        o: ", ".join(r.title for r in rules.risks if o in r.reduced_by)
-        for o in guarantees["option"].unique()
+        o: ", ".join(r.title for r in rules.risks if o in r.reduced_by) for o in guarantees["option"].unique()
     }
     return guarantees.assign(reduces=guarantees["option"].map(reduces).replace("", "none in the register"))[
         MEASURE_COLUMNS
@@ -361,9 +382,11 @@ def ropa(result: Result, rules: RulesFile, region: str, security: str, provenanc
     each product in force, and each retention purpose of another party (data/datamap.yaml
     retention_uses) - with the controller's fields left to the analyst."""
     spec = load_datamap_spec()
-    items = result.items[result.items["feature_id"].isin(
-        result.features.loc[result.features["status"] != "lost", "feature_id"]
-    )]
+    items = result.items[
+        result.items["feature_id"].isin(
+            result.features.loc[result.features["status"] != "lost", "feature_id"]
+        )
+    ]
     groups: list[tuple[str, pd.DataFrame, list[str]]] = []
     for product, part in items.groupby("product", sort=False):
         names = ", ".join(dict.fromkeys(part["feature"]))
@@ -395,7 +418,8 @@ def ropa(result: Result, rules: RulesFile, region: str, security: str, provenanc
                 "transfer_safeguards": ANALYST if transfers else "",
                 "retention": _retention(part),
                 "security_measures": security,
-                "source": "whitepaper v5.0, " + "; ".join(dict.fromkeys(part["source_section"]))
+                "source": "whitepaper v5.0, "
+                + "; ".join(dict.fromkeys(part["source_section"]))
                 + f" ({provenance} usage)",
             }
         )

@@ -139,8 +139,11 @@ def _load_rules(path: Path) -> RulesFile:
     products = list(load_policy().products)
     presets = set(load_configurations())
     problems = [
-        Problem(line_of(lines, ("risks", i, "reduced_by", j)), f"risks[{i}].reduced_by[{j}]",
-                f"unknown option {o!r}; expected one of data/guarantees.yaml: {sorted(options)}")
+        Problem(
+            line_of(lines, ("risks", i, "reduced_by", j)),
+            f"risks[{i}].reduced_by[{j}]",
+            f"unknown option {o!r}; expected one of data/guarantees.yaml: {sorted(options)}",
+        )
         for i, risk in enumerate(rules.risks)
         for j, o in enumerate(risk.reduced_by)
         if o not in options
@@ -151,10 +154,16 @@ def _load_rules(path: Path) -> RulesFile:
         if c not in presets
     ]
     if sorted(rules.subjects) != sorted(products):
-        problems.append(Problem(line_of(lines, ("subjects",)), "subjects", f"expected one entry per product {products}"))
+        problems.append(
+            Problem(line_of(lines, ("subjects",)), "subjects", f"expected one entry per product {products}")
+        )
     if sorted(rules.certainty_words) != sorted(Certainty.__args__):
         problems.append(
-            Problem(line_of(lines, ("certainty_words",)), "certainty_words", f"expected one entry per certainty {list(Certainty.__args__)}")
+            Problem(
+                line_of(lines, ("certainty_words",)),
+                "certainty_words",
+                f"expected one entry per certainty {list(Certainty.__args__)}",
+            )
         )
     ids = [r.id for r in rules.risks]
     if len(set(ids)) != len(ids):

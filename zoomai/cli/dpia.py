@@ -67,7 +67,9 @@ def cmd_dpia(args: argparse.Namespace) -> int:
     try:
         with replace_folder(args.out, owned=is_dpia_folder, what="DPIA folder") as tmp:
             files = write_files(draft, tmp, now)
-            meta = execute(Task(run, str(tmp), CELL_TIMEOUT, fresh_kernel=True, self_contained=True, chromium=chromium))
+            meta = execute(
+                Task(run, str(tmp), CELL_TIMEOUT, fresh_kernel=True, self_contained=True, chromium=chromium)
+            )
             if meta["status"] != "ok":
                 raise NotebookFailed(meta["error"])
             (tmp / f"{NOTEBOOK}.json").unlink()  # the pipeline's run record: not part of the draft

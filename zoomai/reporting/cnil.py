@@ -102,8 +102,9 @@ def _texts(d: Dpia) -> dict[int, str]:
     lost = d.necessity[d.necessity["less_intrusive"]]
     return {
         111: _p(
-            f"AI Companion (Zoom's generative AI assistant) for {d.tenant_name}, {len(desc)} features in force "
-            f"under the {d.configuration} configuration, hosting region {d.region}; {d.users} users; {people}.",
+            f"AI Companion (Zoom's generative AI assistant) for {d.tenant_name}, {len(desc)} features "
+            f"in force under the {d.configuration} configuration, hosting region {d.region}; "
+            f"{d.users} users; {people}.",
             _basis(d),
         )
         + _ul([f"{r.product} - {r.feature}: {r.purpose}" for r in desc.itertuples()]),
@@ -113,9 +114,7 @@ def _texts(d: Dpia) -> dict[int, str]:
             + " (whitepaper v5.0, Data Flow and Transmission to Third Parties).",
         ),
         113: _analyst("Codes of conduct, certifications and internal policies that apply."),
-        121: _ul(
-            [f"{r.feature}: {r.data_categories}; recipients: {r.recipients}" for r in desc.itertuples()]
-        )
+        121: _ul([f"{r.feature}: {r.data_categories}; recipients: {r.recipients}" for r in desc.itertuples()])
         + _p(_basis(d)),
         122: _ul([f"{r.feature}: {r.content_items} -> {r.recipients}" for r in desc.itertuples()]),
         123: _p("Parties and locations holding content: " + ", ".join(parties) + "."),
@@ -124,7 +123,8 @@ def _texts(d: Dpia) -> dict[int, str]:
         213: _p("Less intrusive configurations found by zoomai compare, and what each loses:")
         + _ul(
             [
-                f"{r.configuration}: exposure score {formats.count_range(r.exposure_score_min, r.exposure_score_max)}, "
+                f"{r.configuration}: exposure score "
+                f"{formats.count_range(r.exposure_score_min, r.exposure_score_max)}, "
                 f"loses {r.loses}"
                 for r in lost.itertuples()
             ]
@@ -146,8 +146,18 @@ def _texts(d: Dpia) -> dict[int, str]:
         225: _analyst("How people object to or restrict AI Companion processing."),
         226: _p(
             "Subprocessors and model providers: "
-            + (", ".join(sorted(set(d.exposure.loc[d.exposure["party_kind"].isin(
-                ["model_provider", "subprocessor"]), "party"]))) or "none with records")
+            + (
+                ", ".join(
+                    sorted(
+                        set(
+                            d.exposure.loc[
+                                d.exposure["party_kind"].isin(["model_provider", "subprocessor"]), "party"
+                            ]
+                        )
+                    )
+                )
+                or "none with records"
+            )
             + " (whitepaper v5.0, Third-Party Subprocessors)."
         )
         + _analyst("Contract references (Art. 28)."),
@@ -194,7 +204,8 @@ def cnil_export(d: Dpia, now: str) -> dict[str, Any]:
     structure = load_structure()
     texts = _texts(d)
     data: dict[int, dict[str, Any]] = {
-        q: {"text": texts[q], "gauge": 0, "list": []} for q, (_, kind) in structure.questions().items()
+        q: {"text": texts[q], "gauge": 0, "list": []}
+        for q, (_, kind) in structure.questions().items()
         if kind == "text"
     }
     data |= _risk_answers(d, structure)
@@ -207,8 +218,11 @@ def cnil_export(d: Dpia, now: str) -> dict[str, Any]:
             "pia_id": PIA_ID,
             "title": label,
             "content": _ul(
-                [f"{r.kind.replace('_', ' ')}: {r.statement} (holds: {'yes' if r.holds else 'no'}; "
-                 f"{r.source_section})" for r in part.itertuples()]
+                [
+                    f"{r.kind.replace('_', ' ')}: {r.statement} (holds: {'yes' if r.holds else 'no'}; "
+                    f"{r.source_section})"
+                    for r in part.itertuples()
+                ]
             ),
             "placeholder": "measures.default_placeholder",
             "created_at": now,
@@ -263,7 +277,9 @@ def check_cnil(doc: object, where: str = "CNIL PIA file") -> dict[str, Any]:
         if not ok:
             raise ZoomaiError(f"{at}: question {ref} expects a {kind} answer")
     for n, measure in enumerate(doc["measures"]):
-        if not isinstance(measure, dict) or not all(isinstance(measure.get(k), str) for k in ("title", "content")):
+        if not isinstance(measure, dict) or not all(
+            isinstance(measure.get(k), str) for k in ("title", "content")
+        ):
             raise ZoomaiError(f"{where}: measures[{n}]: expected a title and content")
     return doc
 

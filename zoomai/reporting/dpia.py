@@ -55,13 +55,24 @@ def _basis(d: Dpia) -> str:
 def subject(d: Dpia, now: str) -> pd.DataFrame:
     """What the draft is about, as rows (item, detail)."""
     rows = [
-        ("Tenant", f"{d.tenant_name} ({d.tenant_id}), hosting region {d.region}, {formats.count(d.users)} users"),
+        (
+            "Tenant",
+            f"{d.tenant_name} ({d.tenant_id}), hosting region {d.region}, {formats.count(d.users)} users",
+        ),
         ("Configuration in force", labels.configuration(d.configuration)),
         ("Measures planned", labels.configuration(d.planned)),
-        ("Usage", {"none": "none (settings only): people figures unknown, records are the flows the settings allow"}
-         .get(d.provenance, d.provenance)),
+        (
+            "Usage",
+            {
+                "none": "none (settings only): people figures unknown, "
+                "risk rules count the flows the settings allow"
+            }.get(d.provenance, d.provenance),
+        ),
         ("Facts", f"whitepaper v5.0 for the flows; fact set {d.facts} for newer sources"),
-        ("Status", f"DRAFT generated {now}: for review by the DPO; fields marked {ANALYST} are for people to fill"),
+        (
+            "Status",
+            f"DRAFT generated {now}: for review by the DPO; fields marked {ANALYST} are for people to fill",
+        ),
     ]
     return pd.DataFrame(rows, columns=["item", "detail"])
 
@@ -75,7 +86,9 @@ def figures(d: Dpia) -> dict[str, object]:
         "criteria_met": len(d.verdict["met"]),
         "criteria_possibly_met": len(d.verdict["possibly_met"]),
         "criteria_open": len(d.verdict["open"]),
-        "risks_significant_or_worse": int(((d.risks["severity_max"] >= 3) & (d.risks["likelihood_max"] >= 3)).sum()),
+        "risks_significant_or_worse": int(
+            ((d.risks["severity_max"] >= 3) & (d.risks["likelihood_max"] >= 3)).sum()
+        ),
         "risks_significant_residual": int(
             ((d.risks["residual_severity_max"] >= 3) & (d.risks["residual_likelihood_max"] >= 3)).sum()
         ),
@@ -98,8 +111,10 @@ def parts(d: Dpia) -> list[Part]:
     exposure = d.exposure.drop(columns=["tenant_id"])
     people = "unknown (no usage data)" if d.provenance == "none" else "from usage"
     screening = d.screening.drop(columns=["assumed"]).assign(
-        reason=[r + (" (threshold: this project's choice)" if a else "") for r, a in
-                zip(d.screening["reason"], d.screening["assumed"], strict=True)]
+        reason=[
+            r + (" (threshold: this project's choice)" if a else "")
+            for r, a in zip(d.screening["reason"], d.screening["assumed"], strict=True)
+        ]
     )
     residual = d.risks[["title", *(c for c in d.risks.columns if c.startswith("residual_")), "measures"]]
     return [
@@ -116,15 +131,19 @@ def parts(d: Dpia) -> list[Part]:
             f"receive' (the source allows it), 'inferred', 'assumed'. People are {people}. {_basis(d)}",
             [
                 ("Processing per feature in force", d.description, "No AI Companion feature is in force."),
-                ("Who holds what (zoomai exposure, per party and data category)", exposure,
-                 "No records: no usage data, or no feature in use."),
+                (
+                    "Who holds what (zoomai exposure, per party and data category)",
+                    exposure,
+                    "No records: no usage data, or no feature in use.",
+                ),
             ],
         ),
         Part(
             ART35["b"],
             "The configuration in force beside the presets of data/dpia_rules.yaml (compare_with): a less "
-            "intrusive one has a lower exposure score at the upper bound; 'loses' lists the features in force "
-            f"it makes unavailable. The legal basis of each purpose is for the analyst ({ANALYST}). {_basis(d)}",
+            "intrusive one has a lower exposure score at the upper bound; 'loses' lists the features in "
+            f"force it makes unavailable. The legal basis of each purpose is for the analyst ({ANALYST}). "
+            f"{_basis(d)}",
             [("Configurations compared (zoomai compare)", d.necessity, "No configuration to compare.")],
         ),
         Part(
@@ -133,8 +152,13 @@ def parts(d: Dpia) -> list[Part]:
             f"({rules.levels_source}). Each level is derived from the flows by the rules of "
             "data/dpia_rules.yaml at the lower and the upper bound; the reasons say which rule applied. "
             "The DPO may change any level: edit the rules or the exported draft.",
-            [("Risk register", d.risks.drop(columns=[c for c in d.risks.columns if c.startswith("residual_")]),
-              "No risks.")],
+            [
+                (
+                    "Risk register",
+                    d.risks.drop(columns=[c for c in d.risks.columns if c.startswith("residual_")]),
+                    "No risks.",
+                )
+            ],
         ),
         Part(
             ART35["d"],
@@ -142,8 +166,11 @@ def parts(d: Dpia) -> list[Part]:
             "guarantees and what still flows, checked on that configuration's flows (holds), and the risks "
             "it reduces; then the residual risk, the same rules applied to the planned configuration.",
             [
-                ("Measures (options of the planned configuration)", d.measures,
-                 "The planned configuration activates no option."),
+                (
+                    "Measures (options of the planned configuration)",
+                    d.measures,
+                    "The planned configuration activates no option.",
+                ),
                 ("Residual risk under the planned configuration", residual, "No risks."),
             ],
         ),
@@ -157,8 +184,13 @@ def parts(d: Dpia) -> list[Part]:
             "Newer sources",
             "Where Zoom's newer public pages differ from whitepaper v5.0 (fact set "
             f"{d.facts}); both statements are kept, with their sources.",
-            [("Conflicts between sources", d.newer_sources.drop(columns=["fact"], errors="ignore"),
-              "Fact set v5.0: newer sources are not listed (run with --facts current).")],
+            [
+                (
+                    "Conflicts between sources",
+                    d.newer_sources.drop(columns=["fact"], errors="ignore"),
+                    "Fact set v5.0: newer sources are not listed (run with --facts current).",
+                )
+            ],
         ),
         Part(
             "Fields for the analyst and the DPO",
@@ -177,9 +209,13 @@ def analyst_fields(d: Dpia) -> pd.DataFrame:
     """Every field left for people: screening questions, the record's controller fields, the
     CNIL tool's questions answered only by the analyst, and its validation fields."""
     rows = [("Screening", r.title, r.question) for r in d.screening.itertuples() if r.answer == "analyst"]
-    rows += [("Record of processing", c, ANALYST) for c in ("controller", "controller_contact", "dpo_contact",
-                                                           "legal_basis", "transfer_safeguards")]
-    rows += [("CNIL PIA validation", f, "left empty in cnil_pia.json") for f in load_structure().people_fields]
+    rows += [
+        ("Record of processing", c, ANALYST)
+        for c in ("controller", "controller_contact", "dpo_contact", "legal_basis", "transfer_safeguards")
+    ]
+    rows += [
+        ("CNIL PIA validation", f, "left empty in cnil_pia.json") for f in load_structure().people_fields
+    ]
     rows += [("CNIL PIA evaluations", "evaluations", "left empty: the evaluator's judgement")]
     return pd.DataFrame(rows, columns=["where", "field", "to do"])
 
