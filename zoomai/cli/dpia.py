@@ -11,7 +11,7 @@ from pathlib import Path
 from zoomai.analysis.configurations import get_configuration
 from zoomai.analysis.dpia import dpia
 from zoomai.cli.conventions import EXIT_FAILED, EXIT_OK, add_config, epilog
-from zoomai.core.atomic import replace_folder
+from zoomai.core.atomic import check_replaceable, replace_folder
 from zoomai.facts.factset import DEFAULT_FACTS
 from zoomai.facts.sources import FACT_SETS
 from zoomai.reporting.dpia import CNIL, MARKDOWN, write_files
@@ -42,10 +42,12 @@ def _spec(value: str) -> str:
 
 
 def cmd_dpia(args: argparse.Namespace) -> int:
+    # every input checked before the analysis runs
+    check_replaceable(Path(args.out), is_dpia_folder, folder=True, what="DPIA folder")
     resolve_tenant_path(args.tenant)
-    tenant = load_tenant(args.tenant)
     config, planned = get_configuration(args.config), get_configuration(args.planned)
     chromium = None if args.no_pdf else find_chromium()
+    tenant = load_tenant(args.tenant)
     draft = dpia(tenant, config, planned, args.facts)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     run = Run(

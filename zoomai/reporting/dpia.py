@@ -31,6 +31,8 @@ ART35 = {
     "c": "Art. 35(7)(c) Risks to the rights and freedoms of data subjects",
     "d": "Art. 35(7)(d) Measures envisaged to address the risks",
 }
+SCOPE = "Scope of the facts"
+SCOPE_INTRO = "What the facts behind this draft cover and what they do not."
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ def figures(d: Dpia) -> dict[str, object]:
 
 def parts(d: Dpia) -> list[Part]:
     """The draft's sections in order: screening, the four parts of Art. 35(7), the record of
-    processing, newer sources, the fields left to people, and the scope of the facts."""
+    processing, newer sources and the fields left to people (the scope of the facts follows:
+    SCOPE, shown in notebooks by notebook.scope())."""
     v = d.verdict
     rules = load_dpia_rules()
     scale = ", ".join(f"{k} {w}" for k, w in rules.levels.items())
@@ -197,11 +200,6 @@ def parts(d: Dpia) -> list[Part]:
             "Everything the data cannot answer, left for people: the draft does not fill it.",
             [("Open fields", analyst_fields(d), "None.")],
         ),
-        Part(
-            "Scope of the facts",
-            "What the facts behind this draft cover and what they do not.",
-            [("Scope", scope_statement().drop(columns="facts"), "None.")],
-        ),
     ]
 
 
@@ -231,7 +229,8 @@ def markdown(d: Dpia, now: str) -> str:
     """The whole draft as Markdown: subject, then every part with its tables."""
     lines = [f"# DPIA draft: Zoom AI Companion for {d.tenant_name}", ""]
     lines += [f"- **{i}**: {t}" for i, t in subject(d, now).itertuples(index=False)] + [""]
-    for part in parts(d):
+    scope = Part(SCOPE, SCOPE_INTRO, [(SCOPE, scope_statement().drop(columns="facts"), "None.")])
+    for part in [*parts(d), scope]:
         lines += [f"## {part.title}", "", part.intro, ""]
         for caption, table, empty in part.tables:
             lines += [f"**{caption}**", ""]
