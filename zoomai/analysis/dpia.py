@@ -264,18 +264,22 @@ def describe(result: Result, rules: RulesFile, provenance: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DESCRIPTION_COLUMNS)
 
 
-def necessity(tenant: Tenant, config: Configuration, rules: RulesFile) -> pd.DataFrame:
+def necessity(
+    tenant: Tenant, config: Configuration, features: pd.DataFrame, rules: RulesFile
+) -> pd.DataFrame:
     """(b) The configuration in force beside the presets of rules.compare_with (figures of
     `zoomai compare`): less_intrusive where its upper-bound exposure score is lower; loses: the
-    features in force it makes unavailable (`zoomai exposure --view features`)."""
+    features in force (`features`: those of `config`) it makes unavailable (`zoomai exposure
+    --view features`)."""
     names = [config, *(c for c in rules.compare_with if c != config.name)]
     table = compare(tenant, names)
     base = table.iloc[0]
-    in_force = set(feature_status(tenant, config).query("status != 'lost'")["feature"])
+    label = {r.feature_id: f"{r.feature} ({r.product})" for r in features.itertuples()}
+    in_force = set(features.loc[features["status"] != "lost", "feature_id"])
     loses = [""]
     for name in names[1:]:
         st = feature_status(tenant, name)
-        lost = sorted(in_force & set(st.loc[st["status"] == "lost", "feature"]))
+        lost = sorted(label[f] for f in in_force & set(st.loc[st["status"] == "lost", "feature_id"]))
         loses.append(", ".join(lost) or "nothing")
     return table.assign(
         features_lost=base["features_available"] - table["features_available"],
@@ -470,7 +474,7 @@ def dpia(
         exposure=result.exposure,
         features=result.features,
         description=describe(result, rules, provenance),
-        necessity=necessity(tenant, config, rules),
+        necessity=necessity(tenant, config, result.features, rules),
         screening=table,
         verdict=verdict,
         risks=risks(rules, now, after, set(labels), labels),

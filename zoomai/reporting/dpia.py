@@ -119,6 +119,7 @@ def parts(d: Dpia) -> list[Part]:
             for r, a in zip(d.screening["reason"], d.screening["assumed"], strict=True)
         ]
     )
+    security = d.ropa["security_measures"].iloc[0] if len(d.ropa) else "none (no purpose)"
     residual = d.risks[["title", *(c for c in d.risks.columns if c.startswith("residual_")), "measures"]]
     return [
         Part(
@@ -180,8 +181,15 @@ def parts(d: Dpia) -> list[Part]:
         Part(
             "Record of processing activities (Art. 30)",
             f"One row per purpose. Controller, contacts, legal basis and transfer safeguards are for the "
-            f"analyst ({ANALYST}). Also written as ropa.csv and ropa.xlsx.",
-            [("Record of processing", d.ropa, "No purpose: no feature in force.")],
+            f"analyst ({ANALYST}). Security measures, the same for every purpose: "
+            f"{security}. Also written as ropa.csv and ropa.xlsx (with that column).",
+            [
+                (
+                    "Record of processing",
+                    d.ropa.drop(columns="security_measures"),
+                    "No purpose: no feature in force.",
+                )
+            ],
         ),
         Part(
             "Newer sources",
