@@ -41,6 +41,7 @@ from zoomai.tenants.tables import Tenant
 
 ANALYST = "[analyst to complete]"
 ENCRYPTION_FACTS = ("encryption_in_transit", "encryption_at_rest", "employee_access_requires_authorization")
+UPPER_ONLY = "upper bound only: flows the sources say may happen, or readings"
 SETTINGS_SIGNALS = ("features_available", "users")  # from the tenant's settings, not its usage
 
 DESCRIPTION_COLUMNS = [
@@ -361,10 +362,11 @@ def risks(
         row = {"risk": r.id, "title": r.title, "kind": r.kind, "cnil_item": r.cnil_item, "source": r.source}
         for prefix, (lo, hi) in (("", now), ("residual_", planned)):
             for scale in ("severity", "likelihood"):
-                row[f"{prefix}{scale}_min"], _ = level(getattr(r, scale), lo)
-                row[f"{prefix}{scale}_max"], reasons = level(getattr(r, scale), hi)
-                if not prefix:
-                    row[f"{scale}_reasons"] = "; ".join(reasons)
+                row[f"{prefix}{scale}_min"], low = level(getattr(r, scale), lo)
+                row[f"{prefix}{scale}_max"], high = level(getattr(r, scale), hi)
+                if not prefix:  # a step only the upper bound takes rests on flows the sources only allow
+                    marked = [x if x in low else f"{x} ({UPPER_ONLY})" for x in high]
+                    row[f"{scale}_reasons"] = "; ".join(marked)
         row["measures"] = "; ".join(labels[o] for o in r.reduced_by if o in active) or "none active"
         rows.append(row)
     return pd.DataFrame(rows, columns=RISK_COLUMNS)
