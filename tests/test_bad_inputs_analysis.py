@@ -297,7 +297,11 @@ def exposure_bad_config(tmp):
 
 def exposure_unknown_tenant(tmp):
     missing = tmp / "nowhere"
-    return ["exposure", missing], 2, [f"{missing}: not a tenant folder nor a bundled tenant id; bundled tenants:"]
+    return (
+        ["exposure", missing],
+        2,
+        [f"{missing}: not a tenant folder nor a bundled tenant id; bundled tenants:"],
+    )
 
 
 def exposure_folder_not_a_tenant(tmp):

@@ -174,14 +174,16 @@ def test_screening_of_a_bundled_tenant_from_its_figures(drafts) -> None:
 
 
 def test_screening_without_usage_leaves_people_criteria_to_the_analyst(drafts, imported) -> None:
-    """The imported tenant has settings only: people are unknown, so monitoring, scale and
-    vulnerable subjects are questions; only 'innovative technology' is met (features in force
-    from the settings), one criterion: the verdict stays open."""
+    """The imported tenant has settings only: people are unknown. 'Innovative technology' is met
+    (features in force, from the settings); its 3 users make 'vulnerable subjects' (staff) only
+    possibly met (the fallback: users > 0, potential); 3 users are not above 5,000 and
+    monitoring has no fallback: both are questions. One met, one possible: 'likely'."""
     d = drafts[str(imported)]
     answers = d.screening.set_index("criterion")["answer"]
     assert answers["innovative_technology"] == "met"
-    assert (answers[["systematic_monitoring", "large_scale", "vulnerable_subjects"]] == "analyst").all()
-    assert d.verdict["required"] == "open" and d.provenance == "none"
+    assert answers["vulnerable_subjects"] == "possibly met"
+    assert (answers[["systematic_monitoring", "large_scale"]] == "analyst").all()
+    assert d.verdict["required"] == "likely" and d.provenance == "none"
     assert d.signals["max"]["people_without_notice"] is None  # unknown, never zero
 
 

@@ -300,6 +300,13 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
         row["assumed"] = c.assumed
         if c.answer == "analyst":
             row |= {"answer": "analyst", "evidence": ANALYST}
+        elif lo[c.signal] is None and c.fallback and hi[c.fallback] > c.above:
+            row |= {
+                "answer": "possibly met",
+                "evidence": f"{c.fallback} above {_num(c.above)} (tenant settings; no usage data: potential)",
+                "value_min": lo[c.fallback],
+                "value_max": hi[c.fallback],
+            }
         elif lo[c.signal] is None:
             row |= {
                 "answer": "analyst",

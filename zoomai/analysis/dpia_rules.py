@@ -103,6 +103,7 @@ class Criterion(Strict):
     question: str | None = None
     signal: Literal[SIGNALS] | None = None  # type: ignore[valid-type]
     above: float | None = None
+    fallback: Literal[SIGNALS] | None = None  # type: ignore[valid-type]
     assumed: bool = False
 
     @model_validator(mode="after")
