@@ -75,11 +75,15 @@ NECESSITY_COLUMNS = [
     "less_intrusive",
     "pareto",
 ]
+# signal: the figure a criterion tests (dpia_rules.SIGNALS), threshold: met above it, basis: what
+# the figure rests on; value_min/_max: the figure at the lower and the upper bound.
 SCREENING_COLUMNS = [
     "criterion",
     "title",
     "answer",
-    "evidence",
+    "signal",
+    "threshold",
+    "basis",
     "value_min",
     "value_max",
     "question",
@@ -289,6 +293,19 @@ def necessity(
     )[NECESSITY_COLUMNS]
 
 
+USAGE_FIGURES = [c for c in NECESSITY_COLUMNS if c.startswith(("exposure_score", "records", "third_party"))]
+
+
+def without_usage(description: pd.DataFrame, necessity: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For a tenant without usage data, the figures that count usage are unknown, not zero:
+    uses, records and exposure scores, and the comparisons made on them (less intrusive,
+    Pareto-efficient). Features available and lost come from the settings and stay."""
+    necessity = necessity.astype({c: "object" for c in [*USAGE_FIGURES, "less_intrusive", "pareto"]})
+    necessity.loc[:, USAGE_FIGURES] = pd.NA
+    necessity.loc[:, ["less_intrusive", "pareto"]] = "unknown"
+    return description.assign(uses="unknown"), necessity
+
+
 def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[str, object]]:
     """WP248 screening: each criterion met (at the lower bound), possibly met (at the upper
     bound only), not met, or a question for the analyst (the data cannot answer; or usage is
@@ -297,47 +314,55 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
     rows = []
     for c in spec.criteria:
         row = {"criterion": c.id, "title": c.title, "question": c.question or "", "reason": c.reason}
-        row["assumed"] = c.assumed
+        row |= {"assumed": c.assumed, "signal": "", "threshold": c.above, "basis": ""}
         if c.answer == "analyst":
-            row |= {"answer": "analyst", "evidence": ANALYST}
+            row |= {"answer": "analyst", "basis": ANALYST}
         elif lo[c.signal] is None and c.fallback and hi[c.fallback] > c.above:
             row |= {
                 "answer": "possibly met",
-                "evidence": f"{c.fallback} above {_num(c.above)} (tenant settings; no usage data: potential)",
+                "signal": c.fallback,
+                "basis": "tenant settings; no usage data: potential",
                 "value_min": lo[c.fallback],
                 "value_max": hi[c.fallback],
             }
         elif lo[c.signal] is None:
             row |= {
                 "answer": "analyst",
-                "evidence": f"{c.signal}: unknown (no usage data)",
+                "signal": c.signal,
+                "basis": "unknown: no usage data",
                 "question": f"Without usage data: {c.title[0].lower()}{c.title[1:]}?",
             }
         else:
             met_lo, met_hi = lo[c.signal] > c.above, hi[c.signal] > c.above
-            answer = "met" if met_lo else "possibly met" if met_hi else "not met"
-            basis = "tenant settings" if c.signal in SETTINGS_SIGNALS else f"{provenance} usage"
             row |= {
-                "answer": answer,
-                "evidence": f"{c.signal} above {_num(c.above)} ({basis})",
+                "answer": "met" if met_lo else "possibly met" if met_hi else "not met",
+                "signal": c.signal,
+                "basis": "tenant settings" if c.signal in SETTINGS_SIGNALS else f"{provenance} usage",
                 "value_min": lo[c.signal],
                 "value_max": hi[c.signal],
             }
         rows.append(row)
     table = pd.DataFrame(rows, columns=SCREENING_COLUMNS)
+    title = dict(zip(table["criterion"], table["title"], strict=True))
     met = table.loc[table["answer"] == "met", "criterion"].tolist()
     possible = table.loc[table["answer"] == "possibly met", "criterion"].tolist()
     open_ = table.loc[table["answer"] == "analyst", "criterion"].tolist()
     n = spec.threshold
+
+    def named(ids: list[str]) -> str:
+        return "; ".join(title[i] for i in ids)
+
     if len(met) >= n:
-        required, why = "yes", f"{len(met)} criteria are met ({', '.join(met)}); {n} or more require a DPIA"
+        required, why = "yes", f"{len(met)} criteria are met ({named(met)}); {n} or more require a DPIA"
     elif len(met) + len(possible) >= n:
         required = "likely"
-        listed = ", ".join(met + possible)
-        why = f"{len(met)} met and {len(possible)} possibly met ({listed}): confirm the possible ones"
+        why = (
+            f"{len(met)} met and {len(possible)} possibly met ({named(met + possible)}): "
+            "confirm the possible ones"
+        )
     else:
         required = "open"
-        why = f"{len(met)} met from the data; the analyst's answers to {', '.join(open_)} decide"
+        why = f"{len(met)} met from the data; the analyst's answers decide ({named(open_)})"
     verdict = {
         "required": required,
         "reason": why,
@@ -348,10 +373,6 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
         "source": f"{spec.source['document']}, {spec.source['section']}; {spec.threshold_source}",
     }
     return table, verdict
-
-
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def risks(
@@ -470,6 +491,10 @@ def dpia(
     table, verdict = screening(*now, provenance)
     guarantees_now = option_guarantees(config, region)
     fact_set = load_facts(facts)
+    description = describe(result, rules, provenance)
+    compared = necessity(tenant, config, result.features, rules)
+    if provenance == "none":
+        description, compared = without_usage(description, compared)
     return Dpia(
         tenant_id=str(tenant.info["tenant_id"]),
         tenant_name=str(tenant.info["name"]),
@@ -482,8 +507,8 @@ def dpia(
         totals=dict(result.totals),
         exposure=result.exposure,
         features=result.features,
-        description=describe(result, rules, provenance),
-        necessity=necessity(tenant, config, result.features, rules),
+        description=description,
+        necessity=compared,
         screening=table,
         verdict=verdict,
         risks=risks(rules, now, after, set(labels), labels),

@@ -118,6 +118,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_FACTS,
         help=f"fact set: v5.0, or current to list where newer sources differ (default: {DEFAULT_FACTS})",
     )
-    p.add_argument("--out", metavar="DIR", required=True, help="the folder to write (replaced whole)")
+    p.add_argument("--out", metavar="FOLDER", required=True, help="the folder to write (replaced whole)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF (needs no chromium)")
     p.set_defaults(func=cmd_dpia)

@@ -99,7 +99,12 @@ def _texts(d: Dpia) -> dict[int, str]:
         f"participations, {_figure(d, 'people_without_notice')} without AI notice"
     )
     parties = sorted({p.split(" (")[0] for r in desc["recipients"] for p in r.split("; ")})
-    lost = d.necessity[d.necessity["less_intrusive"]]
+    # without usage data whether a preset is less intrusive is unknown: every preset is listed
+    lost = (
+        d.necessity.iloc[1:]
+        if d.provenance == "none"
+        else d.necessity[d.necessity["less_intrusive"].eq(True)]
+    )
     return {
         111: _p(
             f"AI Companion (Zoom's generative AI assistant) for {d.tenant_name}, {len(desc)} features "
@@ -120,7 +125,12 @@ def _texts(d: Dpia) -> dict[int, str]:
         123: _p("Parties and locations holding content: " + ", ".join(parties) + "."),
         211: _ul([f"{r.purpose} (source: {r.source})" for r in desc.itertuples()]),
         212: _analyst("Legal basis of each purpose (Art. 6 GDPR)."),
-        213: _p("Less intrusive configurations found by zoomai compare, and what each loses:")
+        213: _p(
+            "Presets compared by zoomai compare (without usage data their exposure is unknown), "
+            "and what each loses:"
+            if d.provenance == "none"
+            else "Less intrusive configurations found by zoomai compare, and what each loses:"
+        )
         + _ul(
             [
                 f"{r.configuration}: exposure score "

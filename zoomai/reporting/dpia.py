@@ -111,15 +111,13 @@ def parts(d: Dpia) -> list[Part]:
     v = d.verdict
     rules = load_dpia_rules()
     scale = ", ".join(f"{k} {w}" for k, w in rules.levels.items())
-    exposure = d.exposure.drop(columns=["tenant_id"])
+    exposure = d.exposure.drop(columns=["tenant_id", "party_kind"])
     people = "unknown (no usage data)" if d.provenance == "none" else "from usage"
-    screening = d.screening.drop(columns=["assumed"]).assign(
-        reason=[
-            r + (" (threshold: this project's choice)" if a else "")
-            for r, a in zip(d.screening["reason"], d.screening["assumed"], strict=True)
-        ]
-    )
+    screening = screening_table(d.screening)
     security = d.ropa["security_measures"].iloc[0] if len(d.ropa) else "none (no purpose)"
+    description = d.description.assign(data_categories=d.description["data_categories"].map(labels.category))
+    ropa = d.ropa.drop(columns="security_measures")
+    ropa["data_categories"] = ropa["data_categories"].map(labels.category)
     residual = d.risks[["title", *(c for c in d.risks.columns if c.startswith("residual_")), "measures"]]
     return [
         Part(
@@ -134,7 +132,7 @@ def parts(d: Dpia) -> list[Part]:
             "where, and for how long. Verbs follow the certainty of each flow: 'receives' (stated), 'may "
             f"receive' (the source allows it), 'inferred', 'assumed'. People are {people}. {_basis(d)}",
             [
-                ("Processing per feature in force", d.description, "No AI Companion feature is in force."),
+                ("Processing per feature in force", description, "No AI Companion feature is in force."),
                 (
                     "Who holds what (zoomai exposure, per party and data category)",
                     exposure,
@@ -144,7 +142,7 @@ def parts(d: Dpia) -> list[Part]:
         ),
         Part(
             ART35["b"],
-            "The configuration in force beside the presets of data/dpia_rules.yaml (compare_with): a less "
+            "The configuration in force beside the presets data/dpia_rules.yaml names: a less "
             "intrusive one has a lower exposure score at the upper bound; 'loses' lists the features in "
             f"force it makes unavailable. The legal basis of each purpose is for the analyst ({ANALYST}). "
             f"{_basis(d)}",
@@ -159,7 +157,9 @@ def parts(d: Dpia) -> list[Part]:
             [
                 (
                     "Risk register",
-                    d.risks.drop(columns=[c for c in d.risks.columns if c.startswith("residual_")]),
+                    d.risks.drop(
+                        columns=["risk", *(c for c in d.risks.columns if c.startswith("residual_"))]
+                    ),
                     "No risks.",
                 )
             ],
@@ -172,7 +172,7 @@ def parts(d: Dpia) -> list[Part]:
             [
                 (
                     "Measures (options of the planned configuration)",
-                    d.measures,
+                    d.measures.drop(columns="option"),
                     "The planned configuration activates no option.",
                 ),
                 ("Residual risk under the planned configuration", residual, "No risks."),
@@ -186,7 +186,7 @@ def parts(d: Dpia) -> list[Part]:
             [
                 (
                     "Record of processing",
-                    d.ropa.drop(columns="security_measures"),
+                    ropa,
                     "No purpose: no feature in force.",
                 )
             ],
@@ -198,7 +198,7 @@ def parts(d: Dpia) -> list[Part]:
             [
                 (
                     "Conflicts between sources",
-                    d.newer_sources.drop(columns=["fact"], errors="ignore"),
+                    d.newer_sources.drop(columns=["conflict", "document", "fact"], errors="ignore"),
                     "Fact set v5.0: newer sources are not listed (run with --facts current).",
                 )
             ],
@@ -211,16 +211,42 @@ def parts(d: Dpia) -> list[Part]:
     ]
 
 
+def screening_table(screening: pd.DataFrame) -> pd.DataFrame:
+    """The WP248 screening for people: each criterion's answer, the figure it rests on in words
+    with its threshold and basis, its value (a range), the analyst's question and the reason."""
+    evidence = [
+        f"{labels.figure(s)} above {formats.value(t)} ({b})" if s else b
+        for s, t, b in zip(screening["signal"], screening["threshold"], screening["basis"], strict=True)
+    ]
+    reason = [
+        r + (" (threshold: this project's choice)" if a else "")
+        for r, a in zip(screening["reason"], screening["assumed"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "criterion": screening["title"],
+            "answer": screening["answer"],
+            "evidence": evidence,
+            "value": screening["value_max"],
+            "value_min": screening["value_min"],
+            "value_max": screening["value_max"],
+            "question": screening["question"],
+            "reason": reason,
+        }
+    )
+
+
 def analyst_fields(d: Dpia) -> pd.DataFrame:
     """Every field left for people: screening questions, the record's controller fields, the
     CNIL tool's questions answered only by the analyst, and its validation fields."""
     rows = [("Screening", r.title, r.question) for r in d.screening.itertuples() if r.answer == "analyst"]
     rows += [
-        ("Record of processing", c, ANALYST)
+        ("Record of processing", labels.column(c), ANALYST)
         for c in ("controller", "controller_contact", "dpo_contact", "legal_basis", "transfer_safeguards")
     ]
     rows += [
-        ("CNIL PIA validation", f, "left empty in cnil_pia.json") for f in load_structure().people_fields
+        ("CNIL PIA validation", f.replace("_", " "), "left empty in the CNIL PIA file")
+        for f in load_structure().people_fields
     ]
     rows += [("CNIL PIA evaluations", "evaluations", "left empty: the evaluator's judgement")]
     return pd.DataFrame(rows, columns=["where", "field", "to do"])
