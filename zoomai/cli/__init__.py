@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "zoomai.cli.analysis",
     "zoomai.cli.portfolio",
     "zoomai.cli.report",
+    "zoomai.cli.dpia",
     "zoomai.cli.pull",
 )
 

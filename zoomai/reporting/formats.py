@@ -49,12 +49,15 @@ def with_ranges(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     ranged = tuple(c for c in df.columns if f"{c}_min" in df.columns and f"{c}_max" in df.columns)
     out = df.drop(columns=[f"{c}_{b}" for c in ranged for b in ("min", "max")])
     for c in ranged:
-        fmt = _estimate_range if c.startswith("people_without_notice") else count_range
-        out[c] = [fmt(lo, hi) for lo, hi in zip(df[f"{c}_min"], df[f"{c}_max"], strict=True)]
+        out[c] = [figure_range(c, lo, hi) for lo, hi in zip(df[f"{c}_min"], df[f"{c}_max"], strict=True)]
     return out, ranged
 
 
-def _estimate_range(low: object, high: object) -> str:
+def figure_range(name: str, low: object, high: object) -> str:
+    """A figure's lower and upper bound as text: people without notice (an estimate) rounded
+    and marked, every other figure as a count range."""
+    if not name.startswith("people_without_notice"):
+        return count_range(low, high)
     return estimate(high) if estimate(low) == estimate(high) else f"{estimate(low)} to {estimate(high)}"
 
 

@@ -32,6 +32,7 @@ from zoomai.analysis.scope import scope_statement
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.policy import load_policy
 from zoomai.facts.registry import SPECS
+from zoomai.facts.sources import FACT_SETS
 from zoomai.reporting import changes, charts, formats, labels
 from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path
 
@@ -349,6 +350,11 @@ def _check_tenant(value: object) -> None:
     resolve_tenant_path(_check_str(value))
 
 
+def _check_facts(value: object) -> None:
+    if _check_str(value) not in FACT_SETS:
+        raise ValueError(f"expected one of {', '.join(FACT_SETS)}, got {value!r}")
+
+
 def _check_days(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"expected a whole number of days >= 0, got {value!r}")
@@ -364,6 +370,8 @@ PARAMETERS: dict[str, Callable[[object], object]] = {
     "tenant": _check_tenant,
     "days_after": _check_days,
     "base": _check_configuration,  # configuration_comparison: the configuration changes are tried on
+    "planned": _check_configuration,  # dpia: the configuration whose options are the measures envisaged
+    "facts": _check_facts,
 }
 
 
