@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 
 from zoomai.core.output import FORMATS
+from zoomai.facts.factset import DEFAULT_FACTS
+from zoomai.facts.sources import FACT_SETS
 
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_STATUS = """\
@@ -67,3 +69,13 @@ def add_config(
     p.add_argument("--config", type=kind, default=value, metavar="A,B" if several else "NAME", help=text)
     for alias in aliases:
         p.add_argument(alias, dest="config", type=kind, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def add_facts(p: argparse.ArgumentParser, default: str = DEFAULT_FACTS) -> None:
+    """`--facts`: the fact set the command rests on (v5.0 or current)."""
+    p.add_argument(
+        "--facts",
+        choices=FACT_SETS,
+        default=default,
+        help=f"fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's later pages); default {default}",
+    )
