@@ -265,7 +265,7 @@ def _window(policy: Policy, fact_id: str) -> Window:
     fact = policy.fact(fact_id)
     max_days = None if pd.isna(fact["max_days"]) else int(fact["max_days"])
     longer_if = "" if pd.isna(fact["longer_if"]) else str(fact["longer_if"])
-    return int(fact["min_days"]), max_days, str(fact["max_kind"]), fact_id, longer_if
+    return int(fact["min_days"]), max_days, str(fact["max_kind"]), str(fact["id"]), longer_if
 
 
 def _note(max_days: int | None, kind: str, longer_if: str = "") -> str:
