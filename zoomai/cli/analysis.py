@@ -107,7 +107,7 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_datamap(args: argparse.Namespace) -> int:
-    manifest = datamap(get_configuration(args.config), args.region)
+    manifest = datamap(get_configuration(args.config), args.region, facts=args.facts)
     if args.out:
         write_manifest(args.out, manifest)
         declarations = len(manifest["system"][0]["privacy_declarations"])
@@ -136,6 +136,7 @@ def _register_datamap(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", metavar="FILE", help="a file: write the manifest to it (atomically) instead of stdout"
     )
+    add_facts(p)
     p.set_defaults(func=cmd_datamap)
 
 

@@ -190,11 +190,13 @@ def _current(folder: Path) -> FactSet:
         deployment_options=deployment_options("current", sources),
         conflicts=conflict_frame(conflicts.conflicts, sources),
         sources=sources,
-        policy=_current_policy(policy, spec.facts, providers),
+        policy=_current_policy(policy, spec.facts, providers, products),
     )
 
 
-def _current_policy(policy: Policy, facts: list[CurrentFact], providers: tuple[str, ...]) -> Policy:
+def _current_policy(
+    policy: Policy, facts: list[CurrentFact], providers: tuple[str, ...], products: tuple[str, ...]
+) -> Policy:
     """The v5.0 policy with the current facts: a fact that `replaces` a v5.0 one stands in for
     it (Policy.fact follows the replacement), new facts are added with the v5.0 columns, and
     the options offered outside the US come from the fact replacing non_us_hosting_zmo_only."""
@@ -234,6 +236,7 @@ def _current_policy(policy: Policy, facts: list[CurrentFact], providers: tuple[s
     return replace(
         policy,
         facts=table,
+        products=products,
         model_providers=providers,
         replaced_by=replaced,
         non_us_options=outside,

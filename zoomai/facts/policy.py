@@ -241,8 +241,14 @@ class Policy:
         return self.cite_source(Source(document=row["document"], section=row["section"]))
 
     def cite_source(self, source: Source) -> str:
-        """'whitepaper v5.0, <section>' for a document id (of `documents`) and a section."""
-        doc = self.documents.set_index("id").loc[source.document]
+        """'whitepaper v5.0, <section>' for a document id (of `documents`) and a section; a
+        later source (data/sources.yaml, e.g. of a fact replacing a v5.0 one) by its title."""
+        docs = self.documents.set_index("id")
+        if source.document not in docs.index:
+            from zoomai.facts.sources import load_sources  # sources.py: beneath policy in the stage
+
+            return f"{load_sources().set_index('id').loc[source.document, 'title']}, {source.section}"
+        doc = docs.loc[source.document]
         version = f" v{doc['version']}" if pd.notna(doc["version"]) else ""
         return f"{doc['cited_as']}{version}, {source.section}"
 
