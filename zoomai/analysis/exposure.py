@@ -516,10 +516,16 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
 
-def analysis(tenant: Tenant, configuration: str | Configuration = "default", bound: str = "max") -> Result:
-    """The whole analysis of a single tenant under a configuration, in one pass: totals (at
-    `bound`), exposure, features and the flows with their records (see Result)."""
-    return analyse(scenario(tenant, configuration), bound=bound)
+def analysis(
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    bound: str = "max",
+    facts: str = DEFAULT_FACTS,
+) -> Result:
+    """The whole analysis of a single tenant under a configuration and fact set, in one pass:
+    totals (at `bound`), exposure, features and the flows with their records (see Result)."""
+    policy = flow_inputs(facts)[1]
+    return analyse(scenario(tenant, configuration, policy=policy, facts=facts), policy, bound=bound)
 
 
 def each_tenant(

@@ -24,6 +24,7 @@ from zoomai.core.errors import DataError
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import problems_from, read_yaml
 from zoomai.facts.certainty import load_flow_rules
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import SPECS, parse_value
 from zoomai.reporting import formats, labels
@@ -164,10 +165,10 @@ def sections(rules: RulesFile | None = None) -> dict[str, str]:
     return {g.title: g.empty for g in (rules or load_rules()).groups.values()}
 
 
-def citations(flows: pd.DataFrame, policy: Policy | None = None) -> pd.DataFrame:
+def citations(flows: pd.DataFrame, policy: Policy | None = None, facts: str = DEFAULT_FACTS) -> pd.DataFrame:
     """The policy facts the flows rest on (their `basis`), with statement and source section;
     columns CITATION_COLUMNS, sorted by fact id."""
-    policy = policy or load_policy()
+    policy = policy or flow_inputs(facts)[1]
     known = set(policy.facts["id"])
     ids = {part.strip() for basis in flows["basis"].dropna() for part in str(basis).split(";")}
     rows = [
