@@ -121,6 +121,11 @@ class Schedule(BaseModel):
     )
     jobs: list[Job] = Field(min_length=1)
 
+    def with_facts(self, facts: str) -> Schedule:
+        """The schedule with every job's `facts` parameter set (`zoomai report --facts`)."""
+        jobs = [j.model_copy(update={"parameters": {**j.parameters, FACTS: facts}}) for j in self.jobs]
+        return self.model_copy(update={"jobs": jobs})
+
 
 @dataclass
 class ScheduleSource:
