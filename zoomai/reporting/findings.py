@@ -199,7 +199,7 @@ def feature_states(
     config = _config(configuration)
     reason = features["reason"].astype(str)
     by_config = (reason == "switched off") & features["feature_id"].isin(switched_off_by(config))
-    if config.zmo and not tenant_zmo:
+    if config.routing_chosen == "zmo" and not tenant_zmo:
         by_config |= reason == NOT_ZMO_ELIGIBLE  # not "(hosted outside the US)": unavailable anyway
     tenant_off = (features["status"] == "lost") & ~by_config
     return features.assign(status=features["status"].where(~tenant_off, "tenant_off"))
