@@ -207,6 +207,16 @@ def flows_routing_unknown(tmp):
     )
 
 
+def flows_zm_plus_under_v5(tmp):
+    # ZM+ is first documented by the current fact set (data/deployment_options.yaml)
+    path = config(tmp, "configurations:\n  mine:\n    routing: zm_plus\n")
+    return (
+        ["flows", "--config", path, "--facts", "v5.0"],
+        2,
+        ["model routing 'zm_plus' is documented only in a later fact set than v5.0; choose --facts current"],
+    )
+
+
 def flows_unknown_fact_set(tmp):
     return ["flows", "--facts", "v6"], 2, ["argument --facts: invalid choice: 'v6'"]
 
@@ -324,7 +334,11 @@ def exposure_bad_config(tmp):
 
 def exposure_unknown_tenant(tmp):
     missing = tmp / "nowhere"
-    return ["exposure", missing], 2, [f"{missing}: not a tenant folder nor a bundled tenant id; bundled tenants:"]
+    return (
+        ["exposure", missing],
+        2,
+        [f"{missing}: not a tenant folder nor a bundled tenant id; bundled tenants:"],
+    )
 
 
 def exposure_folder_not_a_tenant(tmp):
@@ -464,6 +478,7 @@ CASES = [
     flows_zmo_not_bool,
     flows_routing_contradicts_zmo,
     flows_routing_unknown,
+    flows_zm_plus_under_v5,
     flows_unknown_fact_set,
     exposure_unknown_fact_set,
     flows_unknown_field,

@@ -37,7 +37,7 @@ from zoomai.core.csvio import split_list
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.paths import data_dir
 from zoomai.facts.certainty import STRENGTH, load_flow_rules
-from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, flow_inputs, routing_effects
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs, routing_effects
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN, Policy, load_policy
 from zoomai.facts.registry import (
     RETENTION_EXTRA_PERIODS,
@@ -124,7 +124,11 @@ class FlowOptions:
             raise ZoomaiError(f"unknown model routing {routing!r}; expected one of {', '.join(ROUTINGS)}")
         if self.zmo and routing != "zmo":
             raise ZoomaiError(f"contradictory model routing: zmo is true but routing is {routing!r}")
-        check_facts_name(self.facts)
+        if routing not in routing_effects(self.facts).index:
+            raise ZoomaiError(
+                f"model routing {routing!r} is documented only in a later fact set than {self.facts}; "
+                "choose --facts current (or the facts parameter current)"
+            )
         object.__setattr__(self, "routing", routing)
         object.__setattr__(self, "zmo", routing == "zmo")
 

@@ -90,7 +90,12 @@ def routing_effects(facts: str = DEFAULT_FACTS) -> pd.DataFrame:
     """What each deployment option of the fact set changes in the flows, indexed by option id:
     third_party_models (possible, none, unknown), not_zmo_eligible (available, unavailable,
     unknown), with their citations (data/deployment_options.yaml)."""
-    return deployment_options(check_facts_name(facts), load_sources()).set_index("id")
+    return _routing_effects(check_facts_name(facts), data_file("deployment_options.yaml")).copy()
+
+
+@cache
+def _routing_effects(facts: str, path: Path) -> pd.DataFrame:
+    return deployment_options(facts, load_sources()).set_index("id")
 
 
 def matrix_table(facts: str, matrix_path: Path | str | None = None, summarised: bool = False) -> pd.DataFrame:

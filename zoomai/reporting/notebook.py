@@ -29,11 +29,11 @@ from pandas.io.formats.style import Styler
 from zoomai.analysis.configurations import get_configuration
 from zoomai.analysis.scope import scope_statement
 from zoomai.core.errors import ZoomaiError
-from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, load_facts
+from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, load_facts, routing_effects
 from zoomai.facts.policy import load_policy
 from zoomai.facts.registry import SPECS
 from zoomai.reporting import charts, formats, labels
-from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path
+from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path, tenant_routing
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 SCOPE_CAPTION = "Scope of the facts: what they cover and what they do not"
@@ -277,6 +277,8 @@ def subject(
         own = ", ".join(
             f"{labels.SUPPORT_OPTIONS[o]} {'on' if info[f'{o}_enabled'] else 'off'}" for o in ("zmo", "zdr")
         )
+        if tenant_routing(info) == "zm_plus":  # the optional routing column (see tenants.tables)
+            own = f"model routing {routing_effects('current').loc['zm_plus', 'label']}; {own}"
         rows.append(
             ("Tenant data", f"{info['source']}; {_usage_period(tenant)}; as set by Zoom support: {own}")
         )
