@@ -13,7 +13,7 @@ from zoomai.core.errors import ZoomaiError
 from zoomai.facts.factset import FactSet, load_facts
 from zoomai.facts.matrix import changes, load_feature_matrix
 from zoomai.facts.policy import UNKNOWN
-from zoomai.facts.sources import FACT_SETS
+from zoomai.facts.sources import FACT_SETS, load_sources
 
 # Columns compared between fact sets (everything a flow depends on).
 COMPARED = [
@@ -216,15 +216,18 @@ OVERVIEW_KINDS = (
     "new deployment option",
     "ZDR scope",
 )
-OVERVIEW_COLUMNS = ["kind", "subject", "detail", "document", "section"]
+OVERVIEW_COLUMNS = ["kind", "subject", "detail", "source"]
 
 
 def change_overview(since: str = "v5.0", until: str = "current") -> pd.DataFrame:
     """The headline changes from fact set `since` to `until`: features and content items added,
     new model providers and deployment options, and the Zero Data Retention facts that changed
     (their ids name zdr); columns OVERVIEW_COLUMNS, kinds in OVERVIEW_KINDS order. detail: a
-    feature's content items, a fact's statement, else empty."""
+    feature's content items, a fact's statement, else empty; source: the document's title and
+    section (in words, as a report shows them)."""
     table = changes_table(since, until)
+    titles = load_sources().set_index("id")["title"]
+    table["source"] = table["document"].map(titles) + ", " + table["section"]
     added = table["change"] == "added"
     picks = [
         ("added feature", added & (table["what"] == "feature"), "after"),
