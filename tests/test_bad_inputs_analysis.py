@@ -188,6 +188,43 @@ def flows_zmo_not_bool(tmp):
     )
 
 
+def flows_routing_contradicts_zmo(tmp):
+    # zmo: true is the older spelling of routing: zmo; with another routing it contradicts
+    path = config(tmp, "configurations:\n  mine:\n    zmo: true\n    routing: zm_plus\n")
+    return (
+        ["flows", "--config", path],
+        2,
+        [f"{path}, line 4, field configurations.mine.routing:", "contradicts zmo: true"],
+    )
+
+
+def flows_routing_unknown(tmp):
+    path = config(tmp, "configurations:\n  mine:\n    routing: zmplus\n")
+    return (
+        ["flows", "--config", path],
+        2,
+        [f"{path}, line 3, field configurations.mine.routing:", "'federated', 'zm_plus' or 'zmo'"],
+    )
+
+
+def flows_zm_plus_under_v5(tmp):
+    # ZM+ is first documented by the current fact set (data/deployment_options.yaml)
+    path = config(tmp, "configurations:\n  mine:\n    routing: zm_plus\n")
+    return (
+        ["flows", "--config", path, "--facts", "v5.0"],
+        2,
+        ["model routing 'zm_plus' is documented only in a later fact set than v5.0; choose --facts current"],
+    )
+
+
+def flows_unknown_fact_set(tmp):
+    return ["flows", "--facts", "v6"], 2, ["argument --facts: invalid choice: 'v6'"]
+
+
+def exposure_unknown_fact_set(tmp):
+    return ["exposure", "us_enterprise_defaults", "--facts", "now"], 2, ["argument --facts: invalid choice"]
+
+
 def flows_unknown_field(tmp):
     path = config(tmp, "configurations:\n  mine:\n    colour: blue\n")
     return (
@@ -480,6 +517,11 @@ CASES = [
     flows_unknown_setting,
     flows_bool_maybe,
     flows_zmo_not_bool,
+    flows_routing_contradicts_zmo,
+    flows_routing_unknown,
+    flows_zm_plus_under_v5,
+    flows_unknown_fact_set,
+    exposure_unknown_fact_set,
     flows_unknown_field,
     flows_not_a_mapping,
     flows_two_configurations,

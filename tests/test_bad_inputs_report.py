@@ -309,6 +309,22 @@ def days_after_float(tmp):
     return report(tmp, retention("1.5"), notebooks=NOTEBOOKS), 2, ["expects int (default 365), got 1.5"]
 
 
+def facts_parameter_unknown(tmp):
+    text = "jobs:\n  - name: r\n    notebooks: [retention]\n    tenants: [eu_company_zmo]\n"
+    return (
+        report(tmp, text + "    parameters:\n      facts: v6\n", notebooks=NOTEBOOKS),
+        2,
+        [
+            "line 6, field jobs[0].parameters.facts: job 'r': "
+            "unknown fact set 'v6'; expected one of v5.0, current"
+        ],
+    )
+
+
+def facts_flag_unknown(tmp):
+    return report(tmp, JOB) + ["--facts", "latest"], 2, ["argument --facts: invalid choice: 'latest'"]
+
+
 def base_configuration_unknown(tmp):
     text = "jobs:\n  - name: c\n    notebooks: [configuration_comparison]\n    tenants: [eu_company_zmo]\n"
     return (
@@ -382,6 +398,8 @@ CASES = [
     days_after_negative,
     days_after_text,
     days_after_float,
+    facts_parameter_unknown,
+    facts_flag_unknown,
     base_configuration_unknown,
     region_parameter_unknown,
     workers_zero,

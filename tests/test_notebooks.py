@@ -13,10 +13,17 @@ from conftest import CHECK, NOTEBOOK_OUTPUTS, REPO
 from papermill.inspection import inspect_notebook
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+FACTS = {"facts": '"v5.0"'}  # every notebook: the fact set it rests on (shown in header and scope)
 PARAMETERS = {  # run_id: shown in the report header (zoomai report's run), empty by hand
-    "feature_matrix": {"run_id": '""', "summary_path": '""'},
-    "data_flows": {"configuration": '"default"', "region": '"US"', "run_id": '""', "summary_path": '""'},
-    "settings_audit": {"tenant": '"us_enterprise_defaults"', "run_id": '""', "summary_path": '""'},
+    "feature_matrix": {**FACTS, "run_id": '""', "summary_path": '""'},
+    "data_flows": {
+        "configuration": '"default"',
+        "region": '"US"',
+        **FACTS,
+        "run_id": '""',
+        "summary_path": '""',
+    },
+    "settings_audit": {"tenant": '"us_enterprise_defaults"', **FACTS, "run_id": '""', "summary_path": '""'},
 }
 CELL_METADATA = {"tags"}
 # Notebooks call zoomai; none of this belongs in a cell.
@@ -85,6 +92,14 @@ def test_notebook_cells_are_thin(path):
 def test_parameters_parse_for_papermill(name):
     params = inspect_notebook(str(REPO / "notebooks" / f"{name}.ipynb"))
     assert {k: v["default"] for k, v in params.items()} == PARAMETERS[name]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_takes_the_fact_set(path):
+    # the facts parameter of the schedule contract (zoomai.reporting.schedule.FACTS), given to setup
+    params = inspect_notebook(str(path))
+    assert params["facts"]["default"] == '"v5.0"'
+    assert "notebook.setup(run_id=run_id, facts=facts)" in _read(path).cells[2].source
 
 
 def _rendered(book) -> str:

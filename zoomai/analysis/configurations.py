@@ -1,13 +1,16 @@
 """Configurations: named presets (data/configurations.yaml) and custom ones in the same YAML
-shape. A configuration is a set of locked account-level settings plus the ZMO/ZDR options."""
+shape. A configuration is a set of locked account-level settings plus the options Zoom support
+sets: model routing (`routing: federated | zm_plus | zmo`; the older `zmo: true` still reads as
+routing zmo, `zmo: false` as federated) and ZDR."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.core.paths import data_file
@@ -24,7 +27,29 @@ class Configuration(BaseModel):
     description: str = ""
     zmo: bool | None = None
     zdr: bool | None = None
+    routing: Literal["federated", "zm_plus", "zmo"] | None = None
     settings: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("routing")
+    @classmethod
+    def routing_agrees(cls, value: str | None, info: ValidationInfo) -> str | None:
+        zmo = info.data.get("zmo")
+        if value is not None and zmo is not None and (value == "zmo") != zmo:
+            raise ValueError(
+                f"routing {value!r} contradicts zmo: {str(zmo).lower()}; give routing alone "
+                "(zmo: true is the older spelling of routing: zmo)"
+            )
+        return value
+
+    @property
+    def routing_chosen(self) -> str | None:
+        """The model routing the configuration sets, or None to keep the tenant's. `zmo: true`
+        wins (a what-if turning ZMO on copies the configuration with zmo set)."""
+        if self.zmo:
+            return "zmo"
+        if self.routing is not None:
+            return self.routing
+        return None if self.zmo is None else "federated"
 
     @field_validator("settings", mode="before")
     @classmethod
@@ -104,11 +129,14 @@ def get_configuration(name_or_path: str, presets: dict[str, Configuration] | Non
 
 def apply_configuration(tenant: Tenant, config: Configuration) -> Tenant:
     """The tenant with the configuration applied: its settings as locked account-level rows
-    (replacing the tenant's own account rows for those keys), and ZMO/ZDR where it sets them.
-    Hosting outside the US is handled by the analysis (it forces ZMO semantics)."""
+    (replacing the tenant's own account rows for those keys), and routing/ZDR where it sets
+    them (routing zm_plus in the tenants table's optional `routing` column, zmo_enabled kept
+    equal to routing == zmo). Hosting outside the US is handled by the analysis."""
     tenants = tenant.tenants.copy()
-    if config.zmo is not None:
-        tenants["zmo_enabled"] = config.zmo
+    routing = config.routing_chosen
+    if routing is not None:
+        tenants["zmo_enabled"] = routing == "zmo"
+        tenants["routing"] = routing
     if config.zdr is not None:
         tenants["zdr_enabled"] = config.zdr
     rows = [

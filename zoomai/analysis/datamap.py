@@ -39,7 +39,8 @@ from zoomai.core.csvio import split_list
 from zoomai.core.errors import DataError, ZoomaiError
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import problems_from, read_yaml
-from zoomai.facts.policy import UNBOUNDED, UNKNOWN, PartyKind, Policy, load_policy
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
+from zoomai.facts.policy import UNBOUNDED, UNKNOWN, PartyKind, Policy
 from zoomai.facts.taxonomy import load_data_categories
 
 # fideslang's key for the users of a system (a DataFlow of type "user"), and the organisation
@@ -144,7 +145,7 @@ def load_datamap_spec(path: Path | str | None = None) -> DatamapSpec:
 def _load(path: Path) -> DatamapSpec:
     data, lines = read_yaml(path)
     try:
-        policy = load_policy()
+        policy = flow_inputs("current")[1]  # every product and retention fact of either fact set
         context = {"products": policy.products, "retention_facts": policy.retention_ids()}
         return DatamapSpec.model_validate(data or {}, context=context)
     except ValidationError as exc:
@@ -257,8 +258,10 @@ def _international(flows: pd.DataFrame, region: str) -> bool:
     return bool((known & (flows["location"] != region)).any())
 
 
-def _build(config: Configuration, region: str, spec: DatamapSpec, policy: Policy) -> list[dict[str, Any]]:
-    options = options_for(config, region)
+def _build(
+    config: Configuration, region: str, spec: DatamapSpec, policy: Policy, facts: str = DEFAULT_FACTS
+) -> list[dict[str, Any]]:
+    options = options_for(config, region, facts)
     flows = flows_for(options, policy=policy)
     key = f"{spec.system.fides_key}_{config.name}_{options.region.lower()}"
     name = f"{spec.system.name} ({config.name}, {options.region})"
@@ -290,7 +293,8 @@ def _build(config: Configuration, region: str, spec: DatamapSpec, policy: Policy
             "zmo": options.zmo_effective(policy),
             "zdr": options.zdr,
             "lost_features": lost["feature_id"].tolist(),
-            "source": f"{doc['title']} v{doc['version']}",
+            "source": f"{doc['title']} v{doc['version']}"
+            + ("" if facts == "v5.0" else "; Zoom's later pages (fact set current, data/sources.yaml)"),
             **_training(flows, spec, policy),
         },
         "ingress": [{"fides_key": USER, "type": USER, "data_categories": _categories(inputs)}]
@@ -334,19 +338,21 @@ def _validate(
     return models
 
 
-def datamap(configuration: str | Configuration, region: str = "US") -> dict[str, list[dict[str, Any]]]:
-    """A fides manifest for a configuration and hosting region: {'system': [Zoom AI Companion,
-    one system per receiving party], 'data_category': [the project's extensions]}, validated
-    with fideslang (ZoomaiError if invalid)."""
+def datamap(
+    configuration: str | Configuration, region: str = "US", facts: str = DEFAULT_FACTS
+) -> dict[str, list[dict[str, Any]]]:
+    """A fides manifest for a configuration, hosting region and fact set: {'system': [Zoom AI
+    Companion, one system per receiving party], 'data_category': [the project's extensions]},
+    validated with fideslang (ZoomaiError if invalid)."""
     config = get_configuration(configuration) if isinstance(configuration, str) else configuration
-    policy = load_policy()
+    policy = flow_inputs(facts)[1]
     ext = load_data_categories()
     ext = ext[ext["extension"]]
     extensions = [
         DataCategory(fides_key=r.fides_key, parent_key=r.parent_key, name=r.name, description=r.description)
         for r in ext.itertuples(index=False)
     ]
-    models = _validate(config, _build(config, region, load_datamap_spec(), policy), extensions)
+    models = _validate(config, _build(config, region, load_datamap_spec(), policy, facts), extensions)
     dump = {"mode": "json", "exclude_none": True, "exclude_defaults": True}
     return {
         "system": [m.model_dump(**dump) for m in models],

@@ -30,7 +30,7 @@ from zoomai.tenants.importer import import_settings, read_export
 from zoomai.tenants.layout import has_account_settings
 from zoomai.tenants.pseudonymise import pseudonymise
 from zoomai.tenants.snapshots import is_snapshot, previous_snapshot
-from zoomai.tenants.tables import Tenant, load_tenant
+from zoomai.tenants.tables import Tenant, load_tenant, tenant_routing
 
 COLUMNS = ["section", "change", "level", "scope_id", "item", "old", "new", "people", "affected"]
 ACCOUNT_SCOPE = "account"  # account-level rows are compared whatever the tenant id
@@ -129,7 +129,9 @@ def _options(info: pd.Series, keys: list[str], values: tuple) -> FlowOptions:
     """FlowOptions of one user's settings in force (canonical texts, "" where unset)."""
     typed = {k: parse_value(SPECS[k], v) for k, v in zip(keys, values, strict=True) if v}
     region = str(info["hosting_region"])
-    return FlowOptions(bool(info["zmo_enabled"]), bool(info["zdr_enabled"]), region, typed)
+    return FlowOptions(
+        zdr=bool(info["zdr_enabled"]), region=region, settings=typed, routing=tenant_routing(info)
+    )
 
 
 def _reach(options: FlowOptions) -> Reach:

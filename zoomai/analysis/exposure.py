@@ -47,12 +47,12 @@ from zoomai.analysis.flows import (
 from zoomai.core.csvio import split_list
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.certainty import LOWER_BOUND
-from zoomai.facts.matrix import load_feature_matrix
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.notice import load_notice_rules, share_below
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import RETENTION_EXTRA_PERIODS, RETENTION_LIMITS, SETTINGS, SPECS, parse_value
 from zoomai.tenants.effective import effective_settings
-from zoomai.tenants.tables import Tenant
+from zoomai.tenants.tables import Tenant, tenant_routing
 
 # Worst-case horizon of the exposure score: an unbounded or unknown window counts as this many
 # days, a longer bounded one is capped at it. An analysis choice, not a whitepaper fact.
@@ -169,10 +169,11 @@ def scenario(
     configuration: str | Configuration = "default",
     matrix: pd.DataFrame | None = None,
     policy: Policy | None = None,
+    facts: str = DEFAULT_FACTS,
 ) -> Scenario:
     """Apply the configuration to a single tenant and build the flows of each setting group."""
     applied = apply_configuration(tenant, _configuration(configuration))
-    return scenario_from(applied, flow_settings(applied), matrix, policy)
+    return scenario_from(applied, flow_settings(applied), matrix, policy, facts=facts)
 
 
 def flow_settings(applied: Tenant) -> pd.DataFrame:
@@ -193,23 +194,27 @@ def scenario_from(
     matrix: pd.DataFrame | None = None,
     policy: Policy | None = None,
     memo: dict | None = None,
+    facts: str = DEFAULT_FACTS,
 ) -> Scenario:
     """The scenario of a tenant with its configuration applied, given its users' flow settings
-    (`flow_settings`). `memo` keeps each setting group's flows across calls (what-if)."""
-    policy = policy or load_policy()
-    features = list(dict.fromkeys((load_feature_matrix() if matrix is None else matrix)["feature_id"]))
+    (`flow_settings`), under the fact set `facts`. `memo` keeps each setting group's flows
+    across calls (what-if)."""
+    default_matrix, default_policy = flow_inputs(facts)
+    policy = policy or default_policy
+    features = list(dict.fromkeys((default_matrix if matrix is None else matrix)["feature_id"]))
     info = applied.info
     memo = {} if memo is None else memo
     codes, uniques = _factorize_rows(wide)
     groups, flow_parts, avail_parts = [], [], []
     for g, values in enumerate(uniques):
         options = FlowOptions(
-            zmo=bool(info["zmo_enabled"]),
+            routing=tenant_routing(info),
             zdr=bool(info["zdr_enabled"]),
             region=str(info["hosting_region"]),
             settings={k: parse_value(SPECS[k], v) for k, v in zip(wide.columns, values, strict=True) if v},
+            facts=facts,
         )
-        key = (options.zmo, options.zdr, options.region, values)
+        key = (options.routing, options.zdr, options.region, values)
         if key not in memo:
             memo[key] = (flows_for(options, matrix, policy), availability(options, matrix, policy))
         groups.append(options)
@@ -511,10 +516,16 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
 
-def analysis(tenant: Tenant, configuration: str | Configuration = "default", bound: str = "max") -> Result:
-    """The whole analysis of a single tenant under a configuration, in one pass: totals (at
-    `bound`), exposure, features and the flows with their records (see Result)."""
-    return analyse(scenario(tenant, configuration), bound=bound)
+def analysis(
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    bound: str = "max",
+    facts: str = DEFAULT_FACTS,
+) -> Result:
+    """The whole analysis of a single tenant under a configuration and fact set, in one pass:
+    totals (at `bound`), exposure, features and the flows with their records (see Result)."""
+    policy = flow_inputs(facts)[1]
+    return analyse(scenario(tenant, configuration, policy=policy, facts=facts), policy, bound=bound)
 
 
 def each_tenant(
@@ -522,16 +533,21 @@ def each_tenant(
     configuration: str | Configuration,
     matrix: pd.DataFrame | None = None,
     bound: str = "max",
+    facts: str = DEFAULT_FACTS,
 ) -> Iterable[Result]:
     """The analysis of every tenant of `tenant` (one or several concatenated)."""
     _check_bound(bound)
-    policy = load_policy()
+    policy = flow_inputs(facts)[1]
     for tid in tenant_ids(tenant):
-        yield analyse(scenario(one_tenant(tenant, tid), configuration, matrix, policy), policy, bound)
+        sc = scenario(one_tenant(tenant, tid), configuration, matrix, policy, facts)
+        yield analyse(sc, policy, bound)
 
 
 def exposure(
-    tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    matrix: pd.DataFrame | None = None,
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """Exposure per tenant, party and data category; columns EXPOSURE_COLUMNS.
 
@@ -545,17 +561,20 @@ def exposure(
     records_min/_max, record_days_min/_max, people_*_min/_max: the bounds (min: stated flows
     only; max: every flow, equal to the unsuffixed figure).
     """
-    frames = [r.exposure for r in each_tenant(tenant, configuration, matrix)]
+    frames = [r.exposure for r in each_tenant(tenant, configuration, matrix, facts=facts)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EXPOSURE_COLUMNS)
 
 
 def feature_status(
-    tenant: Tenant, configuration: str | Configuration = "default", matrix: pd.DataFrame | None = None
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    matrix: pd.DataFrame | None = None,
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """Features available and lost per tenant; columns FEATURE_COLUMNS. status: available (to
     every user), partly, or lost (to none); reason: why it is unavailable where it is;
     certainty: how certain that is (switched off: stated; not ZMO eligible: inferred)."""
-    frames = [r.features for r in each_tenant(tenant, configuration, matrix)]
+    frames = [r.features for r in each_tenant(tenant, configuration, matrix, facts=facts)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FEATURE_COLUMNS)
 
 
@@ -564,12 +583,13 @@ def totals(
     configuration: str | Configuration = "default",
     matrix: pd.DataFrame | None = None,
     bound: str = "max",
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """One row per tenant; columns TOTAL_COLUMNS. Records count each content item once; people
     once per activity; exposure_score = records x min(window, SCORE_HORIZON_DAYS) with unbounded
     and unknown windows counted as the horizon (a worst case for ranking, not a fact). FIGURES
     are at `bound` (max: every flow; min: stated flows only), the *_min/*_max columns at both."""
-    results = each_tenant(tenant, configuration, matrix, bound)
+    results = each_tenant(tenant, configuration, matrix, bound, facts)
     return pd.DataFrame([r.totals for r in results], columns=TOTAL_COLUMNS)
 
 
@@ -586,6 +606,7 @@ def compare(
     tenant: Tenant,
     configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr"),
     bound: str = "max",
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """Totals side by side: one row per (tenant, configuration), TOTAL_COLUMNS plus
     `configuration` and `pareto` (efficient among the configurations compared, per tenant:
@@ -593,7 +614,7 @@ def compare(
     frames = []
     for config in configurations:
         c = _configuration(config)
-        frames.append(totals(tenant, c, bound=bound).assign(configuration=c.name))
+        frames.append(totals(tenant, c, bound=bound, facts=facts).assign(configuration=c.name))
     table = pd.concat(frames, ignore_index=True)
     table["pareto"] = pd.concat([pareto(part) for _, part in table.groupby("tenant_id", sort=False)])
     return table[["tenant_id", "configuration", *TOTAL_COLUMNS[1:], "pareto"]]
@@ -656,6 +677,8 @@ def with_change(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> tu
     stops every lower level). Equal to re-applying the changed configuration (tested)."""
     if key in ("zmo", "zdr"):
         tenants = applied.tenants.assign(**{f"{key}_enabled": True})
+        if key == "zmo" and "routing" in tenants:
+            tenants["routing"] = "zmo"
         return Tenant(**{**vars(applied), "tenants": tenants}), wide
     return applied, wide.assign(**{key: value})
 
@@ -666,7 +689,9 @@ def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool
     return bool((wide[key] == value).all())
 
 
-def what_if(tenant: Tenant, base: str | Configuration = "default", bound: str = "max") -> pd.DataFrame:
+def what_if(
+    tenant: Tenant, base: str | Configuration = "default", bound: str = "max", facts: str = DEFAULT_FACTS
+) -> pd.DataFrame:
     """Single setting changes on `base` ranked by exposure removed against features lost;
     columns WHAT_IF_COLUMNS, figures at `bound` (max: every flow; min: stated flows only).
     Changes that alter no figure are left out. `pareto` marks changes no other change (or the
@@ -674,18 +699,22 @@ def what_if(tenant: Tenant, base: str | Configuration = "default", bound: str = 
     changes first, then by score removed, then fewer features lost."""
     _check_bound(bound)
     base_config = _configuration(base)
-    policy = load_policy()
+    policy = flow_inputs(facts)[1]
     frames = []
     for tid in tenant_ids(tenant):
         applied = apply_configuration(one_tenant(tenant, tid), base_config)
         wide = flow_settings(applied)
         memo: dict = {}
-        ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy, bound).totals
+        ref = analyse(
+            scenario_from(applied, wide, policy=policy, memo=memo, facts=facts), policy, bound
+        ).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
             if _in_force(applied, wide, key, value):
                 continue  # already so for every user: nothing would change
-            changed = scenario_from(*with_change(applied, wide, key, value), policy=policy, memo=memo)
+            changed = scenario_from(
+                *with_change(applied, wide, key, value), policy=policy, memo=memo, facts=facts
+            )
             t = analyse(changed, policy, bound).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):
                 rows.append({"change": label, "key": key, "value": value, **t})

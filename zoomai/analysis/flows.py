@@ -1,19 +1,26 @@
 """Data flows: which party holds each content item, where, and for how long, under a
-configuration. Every rule reads the feature matrix and the policy facts:
+configuration and a fact set (`facts`: 'v5.0', the whitepaper, or 'current', Zoom's later pages).
+Every rule reads the fact set's feature matrix and policy facts:
 
 - Zoom processes every item of an available feature and keeps it up to its support window;
   with ZDR, the ZDR-eligible items only up to the ZDR window (Zoom's retention only);
-- model providers only without ZMO, as a possibility (the whitepaper: third-party models "may"
-  be used); ZMO (or hosting outside the US) makes features that are not ZMO eligible
-  unavailable (an inferred reading): no flows, listed as lost;
+- model routing (deployment option: federated, zm_plus, zmo) does what
+  data/deployment_options.yaml says: third-party models possibly receive content (federated),
+  receive nothing (zmo) or unknown (zm_plus: kept as possible); features not ZMO eligible stay
+  available, become unavailable (zmo, an inferred reading: no flows, listed as lost) or are
+  unknown (their flows become possible). Hosting outside the US offers only some options
+  (v5.0: ZMO; current: ZMO or ZM+);
 - the customer's copy follows the item's retention rule, shortened by auto-delete settings;
   rules marked `if_shared` hold content only once the output is posted, sent or published;
 - summary emails: SendGrid and the email provider hold the summary text with full-text
   emails, a link and the recipients' addresses with link-only ones; external recipients only
   when summaries are shared with all invitees and external sharing is not restricted;
-- unknown retention stays unknown (empty max, noted), never zero.
+- unknown stays unknown: retention (empty max, noted), never zero; a flag the sources leave
+  open (ZMO/ZDR eligibility) widens the window or makes the flow possible, never False;
+  providers or storage the sources do not name give one flow to an unnamed party, possible.
 
-Every flow carries the certainty and citation of the rule that makes it (data/flow_rules.yaml).
+Every flow carries the certainty and citation of the rule that makes it (data/flow_rules.yaml),
+weakened where the matrix row or an unknown flag is weaker.
 """
 
 from __future__ import annotations
@@ -27,9 +34,10 @@ import pandas as pd
 
 from zoomai.analysis.configurations import Configuration, get_configuration
 from zoomai.core.csvio import split_list
+from zoomai.core.errors import ZoomaiError
 from zoomai.core.paths import data_dir
-from zoomai.facts.certainty import load_flow_rules
-from zoomai.facts.matrix import load_feature_matrix
+from zoomai.facts.certainty import STRENGTH, load_flow_rules
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs, routing_effects
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN, Policy, load_policy
 from zoomai.facts.registry import (
     RETENTION_EXTRA_PERIODS,
@@ -39,6 +47,7 @@ from zoomai.facts.registry import (
     parse_value,
     period_days,
 )
+from zoomai.tenants.tables import ROUTINGS
 
 FLOW_COLUMNS = [
     "feature_id",
@@ -75,6 +84,8 @@ PARTY_NAMES = {
     "public": "Public",
     "user_device": "User device",
 }
+# The party of a flow to a model provider the sources do not name (current fact set).
+UNNAMED_PROVIDER = "Unnamed model provider"
 SUMMARY_FEATURE = "meetings.meeting_summary"
 RECIPIENTS_KEY = "in_meeting.meeting_summary_with_ai_companion.who_will_receive_summary"
 ALL_INVITEES = "4"  # registry enum: all invitees including those outside the organisation
@@ -96,23 +107,85 @@ CERTAINTY_COLUMNS = ["certainty", "certainty_basis", "reading"]
 @dataclass(frozen=True)
 class FlowOptions:
     """What shapes the flows. `settings` holds typed values of registry keys; a key that is
-    absent is not fixed, and the flows show what it can allow (the widest case)."""
+    absent is not fixed, and the flows show what it can allow (the widest case). `routing` is
+    the deployment option chosen (federated, zm_plus, zmo); left None it follows `zmo` (which
+    is kept equal to routing == 'zmo'). `facts` names the fact set the flows rest on."""
 
     zmo: bool = False
     zdr: bool = False
     region: str = "US"
     settings: dict[str, object] = field(default_factory=dict)
+    facts: str = DEFAULT_FACTS
+    routing: str | None = None
+
+    def __post_init__(self) -> None:
+        routing = self.routing or ("zmo" if self.zmo else "federated")
+        if routing not in ROUTINGS:
+            raise ZoomaiError(f"unknown model routing {routing!r}; expected one of {', '.join(ROUTINGS)}")
+        if self.zmo and routing != "zmo":
+            raise ZoomaiError(f"contradictory model routing: zmo is true but routing is {routing!r}")
+        if routing not in routing_effects(self.facts).index:
+            raise ZoomaiError(
+                f"model routing {routing!r} is documented only in a later fact set than {self.facts}; "
+                "choose --facts current (or the facts parameter current)"
+            )
+        object.__setattr__(self, "routing", routing)
+        object.__setattr__(self, "zmo", routing == "zmo")
+
+    def routings_in_force(self, policy: Policy) -> tuple[str, ...]:
+        """The deployment options that may be in force: the one chosen, unless hosting outside
+        the US does not offer it; then those offered there (v5.0: ZMO only; current: ZMO or ZM+,
+        and which one is not known)."""
+        if self.region == policy.value("us_hosting_region"):
+            return (str(self.routing),)
+        offered = policy.options_outside_us()
+        return (str(self.routing),) if self.routing in offered else offered
 
     def zmo_effective(self, policy: Policy) -> bool:
-        """ZMO chosen, or hosting outside the US (policy fact non_us_hosting_zmo_only)."""
-        outside_us = self.region != policy.value("us_hosting_region")
-        return self.zmo or (outside_us and bool(policy.value("non_us_hosting_zmo_only")))
+        """ZMO in force for certain: chosen, or the only option offered where the tenant is hosted."""
+        return self.routings_in_force(policy) == ("zmo",)
 
 
-def options_for(config: Configuration, region: str = "US") -> FlowOptions:
-    """FlowOptions from a configuration alone (no tenant): unset ZMO/ZDR mean off."""
+def options_for(config: Configuration, region: str = "US", facts: str = DEFAULT_FACTS) -> FlowOptions:
+    """FlowOptions from a configuration alone (no tenant): unset routing means federated,
+    unset ZDR off."""
     typed = {k: parse_value(SPECS[k], v) for k, v in config.settings.items()}
-    return FlowOptions(zmo=bool(config.zmo), zdr=bool(config.zdr), region=region.upper(), settings=typed)
+    return FlowOptions(
+        zdr=bool(config.zdr),
+        region=region.upper(),
+        settings=typed,
+        facts=facts,
+        routing=config.routing_chosen or "federated",
+    )
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What the deployment options in force change (data/deployment_options.yaml): whether
+    third-party models get content (possible, none, unknown), what becomes of features not ZMO
+    eligible (available, unavailable, unknown), and the words for why a feature is affected."""
+
+    third_party: str
+    not_eligible: str
+    labels: str
+    moved: bool  # the option chosen is not offered where the tenant is hosted
+
+    @classmethod
+    def of(cls, options: FlowOptions, policy: Policy) -> Effects:
+        routings = options.routings_in_force(policy)
+        table = routing_effects(options.facts)
+        third = {str(table.loc[r, "third_party_models"]) for r in routings}
+        lost = {str(table.loc[r, "not_zmo_eligible"]) for r in routings}
+        return cls(
+            third_party=third.pop() if len(third) == 1 else UNKNOWN,
+            not_eligible=lost.pop() if len(lost) == 1 else UNKNOWN,
+            labels=" or ".join(str(table.loc[r, "label"]) for r in routings),
+            moved=routings != (options.routing,),
+        )
+
+    @property
+    def where(self) -> str:
+        return " (hosted outside the US)" if self.moved else ""
 
 
 def switched_off(settings: dict[str, object]) -> set[str]:
@@ -130,31 +203,49 @@ def availability(
     """One row per feature: feature_id, product, feature, available, reason (why it is lost),
     and for lost features the certainty, certainty_basis and reading of the rule that makes
     them lost (switched off: stated; not ZMO eligible: inferred)."""
-    policy = policy or load_policy()
+    default_matrix, default_policy = flow_inputs(options.facts)
+    policy = policy or default_policy
     off = frozenset(switched_off(options.settings))
-    zmo = options.zmo_effective(policy)
-    if matrix is None and policy is load_policy():  # bundled data: memoised
-        return _bundled_availability(off, zmo, bool(options.zmo), data_dir()).copy()
-    return _availability(off, zmo, bool(options.zmo), matrix if matrix is not None else load_feature_matrix())
+    effects = Effects.of(options, policy)
+    if matrix is None and policy is default_policy:  # bundled data: memoised
+        return _bundled_availability(off, effects, options.facts, data_dir()).copy()
+    return _availability(off, effects, matrix if matrix is not None else default_matrix)
 
 
 @lru_cache(maxsize=1024)
-def _bundled_availability(off: frozenset[str], zmo: bool, zmo_chosen: bool, folder: Path) -> pd.DataFrame:
-    return _availability(off, zmo, zmo_chosen, load_feature_matrix())
+def _bundled_availability(off: frozenset[str], effects: Effects, facts: str, folder: Path) -> pd.DataFrame:
+    return _availability(off, effects, flow_inputs(facts)[0])
 
 
-def _availability(off: frozenset[str], zmo: bool, zmo_chosen: bool, matrix: pd.DataFrame) -> pd.DataFrame:
+def _doubtful(feats: pd.DataFrame, effects: Effects) -> tuple[pd.Series, pd.Series]:
+    """(lost, doubtful) masks of the features: lost where the options make features not ZMO
+    eligible unavailable (and eligibility is known to be false); doubtful where availability
+    is unknown (the option says unknown, or eligibility is unknown under ZMO)."""
+    eligible = feats["zmo_eligible"].astype("boolean")
+    if effects.not_eligible == "available":
+        none = pd.Series(False, index=feats.index)
+        return none, none
+    not_eligible = ~eligible.fillna(True)
+    if effects.not_eligible == "unavailable":
+        return not_eligible, eligible.isna()
+    return pd.Series(False, index=feats.index), not_eligible | eligible.isna()
+
+
+def _availability(off: frozenset[str], effects: Effects, matrix: pd.DataFrame) -> pd.DataFrame:
     feats = matrix.drop_duplicates("feature_id")[["feature_id", "product", "feature", "zmo_eligible"]]
     reason = pd.Series("", index=feats.index, dtype=object)
     reason[feats["feature_id"].isin(off)] = "switched off"
-    not_eligible = zmo & ~feats["zmo_eligible"]
-    why_zmo = "not ZMO eligible (hosted outside the US)" if not zmo_chosen else "not ZMO eligible"
-    zmo_lost = not_eligible & (reason == "")
-    reason[zmo_lost] = why_zmo
-    out = feats.drop(columns="zmo_eligible").assign(available=reason == "", reason=reason)
+    lost, doubtful = _doubtful(feats, effects)
+    zmo_lost = lost.to_numpy(dtype=bool) & (reason == "")
+    reason[zmo_lost] = f"not ZMO eligible{effects.where}"
+    out = feats.drop(columns="zmo_eligible").assign(available=reason == "")
+    unsure = doubtful.to_numpy(dtype=bool) & (reason == "")
+    reason[unsure] = f"availability under {effects.labels} unknown{effects.where}"
+    out["reason"] = reason
     rules = load_flow_rules().set_index("rule")
     rule = pd.Series("", index=feats.index, dtype=object)
     rule[zmo_lost] = "zmo_unavailable"
+    rule[unsure] = "availability_unknown"
     rule[reason == "switched off"] = "switched_off"
     for column in CERTAINTY_COLUMNS:
         out[column] = rule.map(rules[column]).fillna("")
@@ -178,7 +269,7 @@ def _window(policy: Policy, fact_id: str) -> Window:
     fact = policy.fact(fact_id)
     max_days = None if pd.isna(fact["max_days"]) else int(fact["max_days"])
     longer_if = "" if pd.isna(fact["longer_if"]) else str(fact["longer_if"])
-    return int(fact["min_days"]), max_days, str(fact["max_kind"]), fact_id, longer_if
+    return int(fact["min_days"]), max_days, str(fact["max_kind"]), str(fact["id"]), longer_if
 
 
 def _note(max_days: int | None, kind: str, longer_if: str = "") -> str:
@@ -231,35 +322,53 @@ def flows_for(
     options: FlowOptions, matrix: pd.DataFrame | None = None, policy: Policy | None = None
 ) -> pd.DataFrame:
     """All flows under `options`; columns FLOW_COLUMNS (retention_max_days empty when unbounded
-    or unknown, and retention_note says which)."""
+    or unknown, and retention_note says which). `matrix` and `policy` replace those of the fact
+    set `options.facts`."""
     avail = availability(options, matrix, policy)
     available = avail.loc[avail["available"], "feature_id"]
-    if matrix is None and (policy is None or policy is load_policy()):  # bundled data: memoised
+    default_matrix, default_policy = flow_inputs(options.facts)
+    if matrix is None and (policy is None or policy is default_policy):  # bundled data: memoised
         shaping = tuple(sorted((k, v) for k, v in options.settings.items() if k in SHAPING_KEYS))
-        table = _bundled_flows(options.zmo, options.zdr, options.region, shaping, data_dir())
+        key = (options.routing, options.zdr, options.region, shaping, options.facts)
+        table = _bundled_flows(*key, data_dir())
     else:
-        table = _all_flows(
-            options, load_feature_matrix() if matrix is None else matrix, policy or load_policy()
-        )
+        table = _all_flows(options, default_matrix if matrix is None else matrix, policy or default_policy)
     return table[table["feature_id"].isin(available)].reset_index(drop=True)
 
 
 @lru_cache(maxsize=1024)
 def _bundled_flows(
-    zmo: bool, zdr: bool, region: str, shaping: tuple[tuple[str, object], ...], folder: Path
+    routing: str,
+    zdr: bool,
+    region: str,
+    shaping: tuple[tuple[str, object], ...],
+    facts: str,
+    folder: Path,
 ) -> pd.DataFrame:
     """_all_flows of the bundled data in `folder`, memoised: what-if analyses ask again and again."""
-    return _all_flows(FlowOptions(zmo, zdr, region, dict(shaping)), load_feature_matrix(), load_policy())
+    options = FlowOptions(zdr=zdr, region=region, settings=dict(shaping), facts=facts, routing=routing)
+    return _all_flows(options, *flow_inputs(facts))
+
+
+def weaker(a: str, b: str) -> str:
+    """The weaker of two certainties (stated > possible > inferred > assumed); '' counts as none."""
+    known = [c for c in (a, b) if c]
+    return max(known, key=STRENGTH.index) if known else ""
 
 
 def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """The flows of every feature as if available (flows_for keeps the available ones)."""
-    zmo = options.zmo_effective(policy)
+    effects = Effects.of(options, policy)
     locations = policy.locations.set_index("id")["resolves_to"]
     facts = policy.facts.set_index("id")
     table = load_flow_rules().set_index("rule")
     rules = table.to_dict("index")
     provider_rules = _provider_rules(table)
+    feats = matrix.drop_duplicates("feature_id")
+    _, doubtful = _doubtful(feats, effects)
+    doubtful_features = set(feats.loc[doubtful.to_numpy(dtype=bool), "feature_id"])
+    whitepaper_providers = set(load_policy().model_providers)
+    row_certainty = "certainty" in matrix.columns  # a later fact set: each row's own certainty
 
     def where(location_id: str, processing: str | None = None) -> str:
         if location_id == "processing_location" and processing:
@@ -272,12 +381,37 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
     for item in matrix.itertuples(index=False):
         base = {c: getattr(item, c) for c in ITEM_COLUMNS}
         processing = str(item.zoom_processing_location)
+        doubts = ["availability_unknown"] if item.feature_id in doubtful_features else []
 
         def add(
-            party: str, kind: str, location: str, window: Window, rule: str, condition: str = "", base=base
+            party: str,
+            kind: str,
+            location: str,
+            window: Window,
+            rule: str,
+            condition: str = "",
+            extra: tuple[str, ...] = (),
+            row_certainty: str = "",
+            base=base,
+            doubts=doubts,
+            item=item,
         ):
             lo, hi, max_kind, basis, longer_if = window
-            cert = rules[rule]
+            cert = {c: rules[rule][c] for c in CERTAINTY_COLUMNS}
+            for doubt in (*doubts, *extra):  # a weaker rule the flow also rests on
+                cert["certainty"] = weaker(cert["certainty"], rules[doubt]["certainty"])
+                cert["certainty_basis"] += "; " + rules[doubt]["certainty_basis"]
+                cert["reading"] = "; ".join(r for r in (cert["reading"], rules[doubt]["reading"]) if r)
+            if weaker(cert["certainty"], row_certainty) != cert["certainty"]:  # the row itself is weaker
+                cert["certainty"] = row_certainty
+                cert["reading"] = "; ".join(
+                    r
+                    for r in (
+                        cert["reading"],
+                        f"matrix row ({item.source}, {item.source_section}): {item.notes}",
+                    )
+                    if r
+                )
             row = {
                 **base,
                 "party": party,
@@ -288,32 +422,48 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
                 "retention_note": _note(hi, max_kind, longer_if),
                 "condition": condition,
                 "basis": basis,
-                **{c: cert[c] for c in CERTAINTY_COLUMNS},
+                **cert,
             }
             for column in ("content_item", "data_category"):
-                if cert[column]:
-                    row[column] = cert[column]
+                if rules[rule][column]:
+                    row[column] = rules[rule][column]
             rows.append(row)
 
-        zoom_fact = (
-            "zdr_summary_transcript_retention"
-            if options.zdr and item.zdr_eligible
-            else "zoom_support_retention"
-        )
-        add("Zoom", "zoom", where(processing), _window(policy, zoom_fact), "zoom")
-        if not zmo:
+        zdr_eligible = item.zdr_eligible
+        if options.zdr and pd.isna(zdr_eligible):  # the sources do not say: both windows
+            window = _combine(
+                [
+                    _window(policy, "zdr_summary_transcript_retention"),
+                    _window(policy, "zoom_support_retention"),
+                ]
+            )
+            add("Zoom", "zoom", where(processing), window, "zoom", extra=("zdr_scope_unknown",))
+        else:
+            zoom_fact = (
+                "zdr_summary_transcript_retention"
+                if options.zdr and zdr_eligible
+                else "zoom_support_retention"
+            )
+            add("Zoom", "zoom", where(processing), _window(policy, zoom_fact), "zoom")
+        if effects.third_party != "none":
+            row_doubt = str(item.certainty) if row_certainty and not pd.isna(item.certainty) else ""
             for provider in split_list(item.model_providers):
-                fact = "provider_trust_safety_retention"
-                rule = provider_rules.get((item.feature_id, provider), "model_provider")
-                add(
+                _provider_flow(
+                    item,
                     provider,
-                    "model_provider",
-                    where(facts.loc[fact, "location"]),
-                    _window(policy, fact),
-                    rule,
+                    effects,
+                    policy,
+                    facts,
+                    where,
+                    add,
+                    provider_rules,
+                    row_doubt,
+                    whitepaper_providers,
                 )
         _storage_flows(item, options, policy, facts, where, add, shaping)
         for name in split_list(item.subprocessors):
+            if name == UNKNOWN:  # subprocessors of later features: not given (data/scope.yaml)
+                continue
             fact = facts[(facts["party_kind"] == "subprocessor") & (facts["party"] == name)].index[0]
             emailed = item.feature_id == SUMMARY_FEATURE
             add(
@@ -326,6 +476,34 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
             )
     return pd.DataFrame(rows, columns=FLOW_COLUMNS).astype(
         {"retention_min_days": "Int64", "retention_max_days": "Int64"}
+    )
+
+
+def _provider_flow(
+    item, provider, effects, policy, facts, where, add, provider_rules, row_doubt, whitepaper_providers
+) -> None:
+    """One model-provider flow: the whitepaper's providers keep content up to its trust and
+    safety window in the US; later providers and unnamed ones as their facts say (unknown).
+    Under an option whose third-party routing is unknown (ZM+), the flow is possible."""
+    if provider == UNKNOWN:
+        party, fact, location = UNNAMED_PROVIDER, "later_provider_retention", UNKNOWN
+        rule = "provider_unknown"
+    else:
+        known = provider in whitepaper_providers
+        party = provider
+        fact = "provider_trust_safety_retention" if known else "later_provider_retention"
+        region = item.model_provider_region
+        location = facts.loc[fact, "location"] if known or pd.isna(region) else region
+        rule = provider_rules.get((item.feature_id, provider), "model_provider")
+    extra = ("provider_routing_unknown",) if effects.third_party == UNKNOWN else ()
+    add(
+        party,
+        "model_provider",
+        where(location),
+        _window(policy, fact),
+        rule,
+        extra=extra,
+        row_certainty=row_doubt,
     )
 
 
@@ -380,6 +558,8 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
         for r in [item.retention_rule, *split_list(item.additional_retention_rules)]
         if r != "no_customer_storage"
     ]
+    unknown = UNKNOWN in rules  # a later fact set: the sources do not give the retention rule
+    rules = [r for r in rules if r != UNKNOWN]
     shared_only = {r: facts.loc[r, "condition"] == "if_shared" for r in rules}
     shared_only = {r: bool(v) if not pd.isna(v) else False for r, v in shared_only.items()}
     stored: list[Window] = []
@@ -407,6 +587,18 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
                 else facts.loc[rule, "location"]
             )
             add(PARTY_NAMES[kind], kind, where(location), window, kind, condition)
+    unknown_window: Window = (0, None, UNKNOWN, "retention rule unknown", "")
+    if unknown and stored:
+        stored.append(unknown_window)
+    elif unknown:
+        location = item.customer_storage_location
+        add(
+            PARTY_NAMES["customer_storage"],
+            "customer_storage",
+            where(UNKNOWN if pd.isna(location) else location),
+            unknown_window,
+            "storage_unknown",
+        )
     if stored:
         location = (
             item.customer_storage_location
@@ -438,7 +630,10 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
             )
 
 
-def flows(configuration: str | Configuration = "default", region: str = "US") -> pd.DataFrame:
-    """Flows of a named (or given) configuration for a hosting region, tenant-independent."""
+def flows(
+    configuration: str | Configuration = "default", region: str = "US", facts: str = DEFAULT_FACTS
+) -> pd.DataFrame:
+    """Flows of a named (or given) configuration for a hosting region and fact set,
+    tenant-independent."""
     config = get_configuration(configuration) if isinstance(configuration, str) else configuration
-    return flows_for(options_for(config, region))
+    return flows_for(options_for(config, region, facts))

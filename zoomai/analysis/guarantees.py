@@ -35,6 +35,7 @@ from zoomai.core.csvio import split_list
 from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import problems_from, read_yaml
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.policy import UNBOUNDED, PartyKind, Policy, load_policy
 from zoomai.facts.registry import RETENTION_LIMITS, SPECS, parse_value, period_days
@@ -290,7 +291,7 @@ def is_active(spec: OptionSpec, config: Configuration, options: FlowOptions, pol
     """Whether the option is active: ZMO/ZDR chosen, a setting value, or hosting outside the US."""
     when = spec.active_when
     if when.zmo:
-        return bool(config.zmo)
+        return config.routing_chosen == "zmo"
     if when.zdr:
         return bool(config.zdr)
     if when.hosted_outside_us:
@@ -383,13 +384,14 @@ def option_guarantees(
     configuration: str | Configuration,
     region: str = "US",
     guarantees: dict[str, OptionSpec] | None = None,
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """Statements of the options active in a configuration, with whether each holds for its
     flows in the hosting region; columns documented by `Guarantees` (empty if none is active)."""
     config = get_configuration(configuration) if isinstance(configuration, str) else configuration
     guarantees = guarantees if guarantees is not None else load_guarantees()
-    policy = load_policy()
-    options = options_for(config, region)
+    policy = flow_inputs(facts)[1]
+    options = options_for(config, region, facts)
     flows = flows_for(options, policy=policy)
     rows = []
     for name, spec in guarantees.items():

@@ -21,7 +21,8 @@ from zoomai.analysis.exposure import (
     usage_keys,
 )
 from zoomai.core.csvio import split_list
-from zoomai.facts.policy import UNBOUNDED, UNKNOWN, load_policy
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
+from zoomai.facts.policy import UNBOUNDED, UNKNOWN
 from zoomai.tenants.tables import Tenant
 
 INVENTORY_COLUMNS = ["tenant_id", "party", "party_kind", "window", "date", "records_held"]
@@ -38,16 +39,19 @@ RESIDENCY_COLUMNS = [
 
 
 def retention_inventory(
-    tenant: Tenant, configuration: str | Configuration = "default", days_after: int = SCORE_HORIZON_DAYS
+    tenant: Tenant,
+    configuration: str | Configuration = "default",
+    days_after: int = SCORE_HORIZON_DAYS,
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """Records each party holds on each day, from the first use until `days_after` days after
     the last; columns INVENTORY_COLUMNS. window: bounded (held from the day of use for the
     window's maximum days), unbounded (kept until deleted) or unknown (shown as still held,
     apart from unbounded). Auto-delete settings, provider windows and ZDR show as the drops."""
-    policy = load_policy()
+    policy = flow_inputs(facts)[1]
     frames = []
     for tid in tenant_ids(tenant):
-        sc = scenario(one_tenant(tenant, tid), configuration, policy=policy)
+        sc = scenario(one_tenant(tenant, tid), configuration, policy=policy, facts=facts)
         usage = sc.tenant.usage
         if usage.empty or sc.flows.empty:
             continue
@@ -75,13 +79,15 @@ def retention_inventory(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INVENTORY_COLUMNS)
 
 
-def residency(tenant: Tenant, configuration: str | Configuration = "default") -> pd.DataFrame:
+def residency(
+    tenant: Tenant, configuration: str | Configuration = "default", facts: str = DEFAULT_FACTS
+) -> pd.DataFrame:
     """Worst-case residency per tenant and data category, over the content actually held
     (records > 0); columns RESIDENCY_COLUMNS. parties/locations: '; '-joined, sorted;
     worst_window: unbounded, else unknown, else bounded (then worst_max_days is the longest
     window, else empty); worst_parties: the parties holding it that long."""
     frames = []
-    for result in each_tenant(tenant, configuration):
+    for result in each_tenant(tenant, configuration, facts=facts):
         items = result.items[result.items["records"] > 0]
         items = items.assign(data_category=items["data_category"].map(split_list)).explode("data_category")
         rows = []

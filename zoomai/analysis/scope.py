@@ -1,5 +1,6 @@
 """The scope statement of every report: what the facts cover and what they do not
-(data/scope.yaml), each item with the statements and sources of the policy facts it cites."""
+(data/scope.yaml; for the current fact set also data/current/scope.yaml), each item with the
+statements and sources of the facts it cites."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import line_of, load_model, read_yaml
-from zoomai.facts.policy import load_policy
+from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, flow_inputs
+from zoomai.facts.policy import Policy
 
 SCOPE_COLUMNS = ["topic", "status", "statement", "facts", "source"]
 
@@ -24,6 +26,7 @@ class Item(BaseModel):
     status: Literal["covered", "not_covered", "caveat"]
     statement: str = Field(min_length=1)
     facts: list[str] = Field(min_length=1)
+    replaces: bool = False  # data/current/scope.yaml: stands in for the item of the same topic
 
 
 class ScopeFile(BaseModel):
@@ -31,18 +34,27 @@ class ScopeFile(BaseModel):
     items: list[Item] = Field(min_length=1)
 
 
-def scope_statement(path: Path | str | None = None) -> pd.DataFrame:
+def scope_statement(path: Path | str | None = None, facts: str = DEFAULT_FACTS) -> pd.DataFrame:
     """One row per scope item, covered first, then not covered, then caveats; columns
-    SCOPE_COLUMNS (facts: '; '-joined fact ids; source: their citations, ' | '-joined)."""
-    return _load(Path(path) if path else data_file("scope.yaml")).copy()
+    SCOPE_COLUMNS (facts: '; '-joined fact ids; source: their citations, ' | '-joined). The
+    current fact set adds (or replaces by topic) the items of data/current/scope.yaml."""
+    base = _load(Path(path) if path else data_file("scope.yaml"), "v5.0")
+    if check_facts_name(facts) == "v5.0":
+        return base.copy()
+    later = _load(data_file("current") / "scope.yaml", facts)
+    replaced = set(later.loc[later["replaces"], "topic"])
+    table = pd.concat([base[~base["topic"].isin(replaced)], later], ignore_index=True)
+    order = {"covered": 0, "not_covered": 1, "caveat": 2}
+    table = table.sort_values("status", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+    return table[SCOPE_COLUMNS].copy()
 
 
 @cache
-def _load(path: Path) -> pd.DataFrame:
+def _load(path: Path, facts: str) -> pd.DataFrame:
     parsed = load_model(path, ScopeFile)
     _, lines = read_yaml(path)
-    policy = load_policy()
-    known = set(policy.facts["id"])
+    policy: Policy = flow_inputs(facts)[1]
+    known = set(policy.facts["id"]) | set(policy.replaced_by)
     problems = [
         Problem(
             line_of(lines, ("items", i, "facts", j)), f"items[{i}].facts[{j}]", f"unknown policy fact {f!r}"
@@ -60,9 +72,12 @@ def _load(path: Path) -> pd.DataFrame:
             "statement": item.statement,
             "facts": "; ".join(item.facts),
             "source": " | ".join(dict.fromkeys(policy.cite(f) for f in item.facts)),
+            "replaces": item.replaces,
         }
         for item in parsed.items
     ]
     order = {"covered": 0, "not_covered": 1, "caveat": 2}
-    table = pd.DataFrame(rows, columns=SCOPE_COLUMNS)
+    table = pd.DataFrame(rows, columns=[*SCOPE_COLUMNS, "replaces"])
+    if facts == "v5.0":
+        table = table.drop(columns="replaces")
     return table.sort_values("status", key=lambda s: s.map(order), kind="stable", ignore_index=True)

@@ -8,13 +8,13 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from zoomai.cli.conventions import EXIT_OK, EXIT_USER_ERROR, Parser, add_format, epilog
+from zoomai.cli.conventions import EXIT_OK, EXIT_USER_ERROR, Parser, add_facts, add_format, epilog
 from zoomai.core.atomic import os_error_text
 from zoomai.core.errors import ZoomaiError, ZoomaiWarning
 from zoomai.core.output import write_table
 from zoomai.core.versions import is_version
 from zoomai.facts.compare import changes_table
-from zoomai.facts.factset import DEFAULT_FACTS, matrix_table
+from zoomai.facts.factset import matrix_table
 from zoomai.facts.sources import FACT_SETS
 
 # Modules that add their subcommands with `register(subparsers)`, one per stage.
@@ -97,13 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what fact set TO adds, changes and removes against FROM (v5.0 current)",
     )
     group.add_argument("--summary", action="store_true", help="counts per product")
-    p.add_argument(
-        "--facts",
-        choices=FACT_SETS,
-        default=DEFAULT_FACTS,
-        help="fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's later pages); "
-        f"default {DEFAULT_FACTS}",
-    )
+    add_facts(p)
     p.set_defaults(func=cmd_matrix)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -11,13 +11,13 @@ from zoomai.analysis.configurations import get_configuration
 from zoomai.analysis.datamap import datamap, write_manifest
 from zoomai.analysis.exposure import compare, exposure, feature_status, totals, what_if
 from zoomai.analysis.flows import flows_for, lost_features, options_for
-from zoomai.cli.conventions import add_config, add_format, epilog
+from zoomai.cli.conventions import add_config, add_facts, add_format, epilog
 from zoomai.core.output import write_table
 from zoomai.tenants.tables import load_tenant, region_arg
 
 
 def cmd_flows(args: argparse.Namespace) -> int:
-    options = options_for(get_configuration(args.config), args.region)
+    options = options_for(get_configuration(args.config), args.region, args.facts)
     table = lost_features(options) if args.lost else flows_for(options)
     write_table(table, args.format)
     return 0
@@ -33,9 +33,11 @@ def _register_flows(sub: argparse._SubParsersAction) -> None:
             "zoomai flows --config hardened --region EU",
             "zoomai flows --config zmo --lost --format json",
             "zoomai flows --config my_config.yaml --format csv > flows.csv",
+            "zoomai flows --config zmo --facts current",
         ),
     )
     add_config(p, several=False, default="default")
+    add_facts(p)
     p.add_argument(
         "--region", type=region_arg, default="US", help="hosting region: US, EU, UK, CA, AU, JP, IN, ..."
     )
@@ -47,7 +49,7 @@ def _register_flows(sub: argparse._SubParsersAction) -> None:
 def cmd_exposure(args: argparse.Namespace) -> int:
     tenant = load_tenant(args.tenant)
     table = {"parties": exposure, "totals": totals, "features": feature_status}[args.view](
-        tenant, args.config
+        tenant, args.config, facts=args.facts
     )
     write_table(table, args.format)
     return 0
@@ -55,7 +57,10 @@ def cmd_exposure(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     tenant = load_tenant(args.tenant)
-    table = what_if(tenant, args.what_if) if args.what_if else compare(tenant, args.config)
+    if args.what_if:
+        table = what_if(tenant, args.what_if, facts=args.facts)
+    else:
+        table = compare(tenant, args.config, facts=args.facts)
     write_table(table, args.format)
     return 0
 
@@ -79,6 +84,7 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
         default="parties",
         help="per party and data category (default), one total row, or features available and lost",
     )
+    add_facts(p)
     add_format(p)
     p.set_defaults(func=cmd_exposure)
 
@@ -95,12 +101,13 @@ def _register_exposure(sub: argparse._SubParsersAction) -> None:
     p.add_argument("tenant", metavar="TENANT", help="a bundled tenant id or a tenant folder")
     add_config(p, several=True, default="default,zmo,zdr", aliases=("--configs",))
     p.add_argument("--what-if", metavar="BASE", help="rank single setting changes on this configuration")
+    add_facts(p)
     add_format(p)
     p.set_defaults(func=cmd_compare)
 
 
 def cmd_datamap(args: argparse.Namespace) -> int:
-    manifest = datamap(get_configuration(args.config), args.region)
+    manifest = datamap(get_configuration(args.config), args.region, facts=args.facts)
     if args.out:
         write_manifest(args.out, manifest)
         declarations = len(manifest["system"][0]["privacy_declarations"])
@@ -129,6 +136,7 @@ def _register_datamap(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", metavar="FILE", help="a file: write the manifest to it (atomically) instead of stdout"
     )
+    add_facts(p)
     p.set_defaults(func=cmd_datamap)
 
 

@@ -8,6 +8,8 @@ import argparse
 from zoomai.core.cluster import CLUSTER_HELP, check_cluster
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import FORMATS
+from zoomai.facts.factset import DEFAULT_FACTS
+from zoomai.facts.sources import FACT_SETS
 
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_STATUS = """\
@@ -87,4 +89,14 @@ def add_cluster(p: argparse.ArgumentParser) -> None:
         type=_cluster,
         metavar="local|tcp://HOST:PORT",
         help=f"run on a Dask cluster: {CLUSTER_HELP} (default: the built-in process pool)",
+    )
+
+
+def add_facts(p: argparse.ArgumentParser, default: str = DEFAULT_FACTS) -> None:
+    """`--facts`: the fact set the command rests on (v5.0 or current)."""
+    p.add_argument(
+        "--facts",
+        choices=FACT_SETS,
+        default=default,
+        help=f"fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's later pages); default {default}",
     )

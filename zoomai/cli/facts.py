@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from zoomai.cli.conventions import add_format, epilog
+from zoomai.cli.conventions import add_facts, add_format, epilog
 from zoomai.core.output import write_table
 from zoomai.facts.compare import value_text
 from zoomai.facts.factset import load_facts
-from zoomai.facts.sources import FACT_SETS
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
@@ -35,9 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "zoomai facts --sources --facts v5.0",
         ),
     )
-    p.add_argument(
-        "--facts", choices=FACT_SETS, default="current", help="fact set: v5.0 or current (default: current)"
-    )
+    add_facts(p, default="current")
     add_format(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--sources", action="store_true", help="the documents the fact set rests on")

@@ -19,6 +19,7 @@ from zoomai.cli.conventions import (
 )
 from zoomai.core.cluster import LOCAL, default_workers
 from zoomai.core.errors import ZoomaiError
+from zoomai.facts.sources import FACT_SETS
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import plan
 from zoomai.reporting.runner import check_out, check_run_id, run_report
@@ -62,6 +63,8 @@ def _report(args: argparse.Namespace) -> int:
         schedule = base
     if adhoc:
         schedule, source = adhoc_schedule(args.notebooks, args.tenants, args.config, base)
+    if args.facts:
+        schedule = schedule.with_facts(args.facts)
     notebooks_dir = Path(args.notebooks_dir) if args.notebooks_dir else NOTEBOOKS_DIR
     if args.run_id is not None:  # before the pre-flight: a taken id fails at once
         check_run_id(Path(args.out), args.run_id)
@@ -133,6 +136,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--schedule", help="schedule YAML file (default: schedules/default.yaml)")
+    p.add_argument(
+        "--facts",
+        choices=FACT_SETS,
+        help="fact set of every report: v5.0 (the July 2024 whitepaper) or current (Zoom's later "
+        "pages); default: the schedule's, else the notebooks' (v5.0)",
+    )
     p.add_argument("--notebooks", type=comma_list, help='comma-separated notebook names (default "all")')
     p.add_argument("--tenants", type=comma_list, help='comma-separated tenant ids or folders (default "all")')
     add_config(

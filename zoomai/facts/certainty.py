@@ -17,6 +17,7 @@ from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import line_of, load_model, read_yaml
 from zoomai.facts.policy import Certainty, Source, load_policy
+from zoomai.facts.sources import load_sources
 from zoomai.facts.taxonomy import load_data_categories
 
 # Counted in the lower bound of a figure; every certainty counts in the upper bound.
@@ -36,7 +37,14 @@ REQUIRED = (
     "widest_setting",
     "zmo_unavailable",
     "switched_off",
+    "provider_routing_unknown",
+    "availability_unknown",
+    "zdr_scope_unknown",
+    "storage_unknown",
+    "provider_unknown",
 )
+# Certainties from the strongest to the weakest: a flow resting on two takes the weaker.
+STRENGTH = ("stated", "possible", "inferred", "assumed")
 RULE_COLUMNS = [
     "rule",
     "certainty",
@@ -91,6 +99,7 @@ def _load(path: Path) -> pd.DataFrame:
     _, lines = read_yaml(path)
     policy = load_policy()
     docs = policy.documents.set_index("id")
+    later = load_sources().set_index("id")  # rules on the current fact set cite its pages
     categories = set(load_data_categories()["fides_key"])
     problems = [
         Problem(
@@ -101,12 +110,12 @@ def _load(path: Path) -> pd.DataFrame:
     ]
     rows = []
     for name, rule in parsed.rules.items():
-        if rule.source.document not in docs.index:
+        if rule.source.document not in docs.index and rule.source.document not in later.index:
             problems.append(
                 Problem(
                     line_of(lines, ("rules", name, "source", "document")),
                     f"rules.{name}.source.document",
-                    f"unknown document {rule.source.document!r}; expected one of {sorted(docs.index)}",
+                    f"unknown document {rule.source.document!r}; expected one of {sorted(later.index)}",
                 )
             )
             continue
@@ -122,7 +131,11 @@ def _load(path: Path) -> pd.DataFrame:
             problems.append(
                 Problem(line_of(lines, ("rules", name, "replaces")), f"rules.{name}.replaces", "unknown rule")
             )
-        cite = policy.cite_source(rule.source)
+        cite = (
+            policy.cite_source(rule.source)
+            if rule.source.document in docs.index
+            else f"{later.loc[rule.source.document, 'title']}, {rule.source.section}"
+        )
         rows.append(
             {
                 "rule": name,

@@ -13,7 +13,7 @@ from zoomai.core.errors import ZoomaiError
 from zoomai.facts.factset import FactSet, load_facts
 from zoomai.facts.matrix import changes, load_feature_matrix
 from zoomai.facts.policy import UNKNOWN
-from zoomai.facts.sources import FACT_SETS
+from zoomai.facts.sources import FACT_SETS, load_sources
 
 # Columns compared between fact sets (everything a flow depends on).
 COMPARED = [
@@ -206,3 +206,38 @@ def _fact_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, object
         if fid not in new_by_id.index and fid not in matched:
             rows.append(row("removed", f, fid, f["statement"], ""))
     return rows
+
+
+# What the feature-matrix report shows of the changes between fact sets, in this order.
+OVERVIEW_KINDS = (
+    "added feature",
+    "added content item",
+    "new model provider",
+    "new deployment option",
+    "ZDR scope",
+)
+OVERVIEW_COLUMNS = ["kind", "subject", "detail", "source"]
+
+
+def change_overview(since: str = "v5.0", until: str = "current") -> pd.DataFrame:
+    """The headline changes from fact set `since` to `until`: features and content items added,
+    new model providers and deployment options, and the Zero Data Retention facts that changed
+    (their ids name zdr); columns OVERVIEW_COLUMNS, kinds in OVERVIEW_KINDS order. detail: a
+    feature's content items, a fact's statement, else empty; source: the document's title and
+    section (in words, as a report shows them)."""
+    table = changes_table(since, until)
+    titles = load_sources().set_index("id")["title"]
+    table["source"] = table["document"].map(titles) + ", " + table["section"]
+    added = table["change"] == "added"
+    picks = [
+        ("added feature", added & (table["what"] == "feature"), "after"),
+        ("added content item", added & (table["what"] == "content item"), None),
+        ("new model provider", added & (table["what"] == "model provider"), None),
+        ("new deployment option", added & (table["what"] == "deployment option"), None),
+        ("ZDR scope", table["what"].str.startswith("fact") & table["field"].str.contains("zdr"), "after"),
+    ]
+    frames = [
+        table[mask].assign(kind=kind, detail=table.loc[mask, column] if column else "")[OVERVIEW_COLUMNS]
+        for kind, mask, column in picks
+    ]
+    return pd.concat(frames, ignore_index=True)

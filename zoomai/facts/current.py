@@ -37,11 +37,28 @@ class CitedValues(_Strict):
     source: Cite
 
 
+class CitedChoice(_Strict):
+    value: str
+    source: Cite
+
+
+class ThirdPartyModels(CitedChoice):
+    value: Literal["possible", "none", "unknown"]
+
+
+class NotZmoEligible(CitedChoice):
+    value: Literal["available", "unavailable", "unknown"]
+
+
 class DeploymentOption(_Strict):
+    """One deployment option and what it changes in the flows, each with its citation."""
+
     id: str = _Id
     label: str = Field(min_length=1)
     first_documented: FactSetName
     source: Cite
+    third_party_models: ThirdPartyModels
+    not_zmo_eligible: NotZmoEligible
 
 
 class DeploymentOptionsFile(_Strict):
@@ -126,19 +143,50 @@ def deployment_options(facts: str, sources: pd.DataFrame) -> pd.DataFrame:
     spec = load_model(path, DeploymentOptionsFile)
     known = set(sources["id"])
     problems = [
-        Problem(None, f"options[{i}].source.document", f"unknown source {o.source.document!r}")
+        Problem(None, f"options[{i}].{name}", f"unknown source {cite.document!r}")
         for i, o in enumerate(spec.options)
-        if o.source.document not in known
+        for name, cite in (
+            ("source.document", o.source),
+            ("third_party_models.source.document", o.third_party_models.source),
+            ("not_zmo_eligible.source.document", o.not_zmo_eligible.source),
+        )
+        if cite.document not in known
     ]
     if problems:
         raise DataError(path, problems)
     wanted = FACT_SETS[: FACT_SETS.index(facts) + 1]
     rows = [
-        {"id": o.id, "label": o.label, "first_documented": o.first_documented, **o.source.model_dump()}
+        {
+            "id": o.id,
+            "label": o.label,
+            "first_documented": o.first_documented,
+            **o.source.model_dump(),
+            "third_party_models": o.third_party_models.value,
+            "third_party_models_source": _cited(o.third_party_models.source),
+            "not_zmo_eligible": o.not_zmo_eligible.value,
+            "not_zmo_eligible_source": _cited(o.not_zmo_eligible.source),
+        }
         for o in spec.options
         if o.first_documented in wanted
     ]
-    return pd.DataFrame(rows, columns=["id", "label", "first_documented", "document", "section"])
+    return pd.DataFrame(rows, columns=DEPLOYMENT_COLUMNS)
+
+
+DEPLOYMENT_COLUMNS = [
+    "id",
+    "label",
+    "first_documented",
+    "document",
+    "section",
+    "third_party_models",
+    "third_party_models_source",
+    "not_zmo_eligible",
+    "not_zmo_eligible_source",
+]
+
+
+def _cited(cite: Cite) -> str:
+    return f"{cite.document}, {cite.section}"
 
 
 def check_facts(path: Path, spec: CurrentFile, policy: Policy, sources: pd.DataFrame) -> None:

@@ -10,7 +10,8 @@ zoomai.facts.current). Every current fact cites a web page of data/sources.yaml 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,7 @@ from zoomai.core.yamlio import load_model, read_yaml
 from zoomai.facts.current import (
     Cite,
     ConflictsFile,
+    CurrentFact,
     CurrentFile,
     check_conflicts,
     check_facts,
@@ -29,10 +31,10 @@ from zoomai.facts.current import (
 )
 from zoomai.facts.matrix import load_feature_matrix, summary
 from zoomai.facts.overlay import apply_overlay, summary_with_unknown, unknown_shown
-from zoomai.facts.policy import Policy, load_policy
+from zoomai.facts.policy import UNKNOWN, Policy, load_policy
 from zoomai.facts.sources import FACT_SETS, load_sources
 
-DEFAULT_FACTS = "v5.0"  # flows and exposure still read v5.0 only; see README "Facts and sources"
+DEFAULT_FACTS = "v5.0"
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,48 @@ class FactSet:
     deployment_options: pd.DataFrame
     conflicts: pd.DataFrame
     sources: pd.DataFrame
+    policy: Policy
+
+
+def check_facts_name(facts: str) -> str:
+    """`facts` if it names a fact set, else a ZoomaiError listing them."""
+    if facts not in FACT_SETS:
+        raise ZoomaiError(f"unknown fact set {facts!r}; expected one of {', '.join(FACT_SETS)}")
+    return facts
 
 
 def load_facts(facts: str = DEFAULT_FACTS, folder: Path | str | None = None) -> FactSet:
     """The fact set `facts` ('v5.0' or 'current'); `folder` replaces data/current/ (tests)."""
-    if facts not in FACT_SETS:
-        raise ZoomaiError(f"unknown fact set {facts!r}; expected one of {', '.join(FACT_SETS)}")
-    if facts == "v5.0":
+    if check_facts_name(facts) == "v5.0":
         return _v5()
     return _current(Path(folder) if folder else data_file("current"))
+
+
+def flow_inputs(facts: str = DEFAULT_FACTS) -> tuple[pd.DataFrame, Policy]:
+    """(matrix, policy) the flows engine reads for a fact set of the data folder in use: for
+    v5.0 the bundled matrix and policy themselves, for 'current' their overlaid versions (see
+    `FactSet.policy`). Memoised per data folder: the analysis asks again and again."""
+    if check_facts_name(facts) == "v5.0":
+        return load_feature_matrix(), load_policy()
+    return _bundled_inputs(facts, data_file("current"))
+
+
+@cache
+def _bundled_inputs(facts: str, folder: Path) -> tuple[pd.DataFrame, Policy]:
+    fact_set = load_facts(facts, folder)
+    return fact_set.matrix, fact_set.policy
+
+
+def routing_effects(facts: str = DEFAULT_FACTS) -> pd.DataFrame:
+    """What each deployment option of the fact set changes in the flows, indexed by option id:
+    third_party_models (possible, none, unknown), not_zmo_eligible (available, unavailable,
+    unknown), with their citations (data/deployment_options.yaml)."""
+    return _routing_effects(check_facts_name(facts), data_file("deployment_options.yaml")).copy()
+
+
+@cache
+def _routing_effects(facts: str, path: Path) -> pd.DataFrame:
+    return deployment_options(facts, load_sources()).set_index("id")
 
 
 def matrix_table(facts: str, matrix_path: Path | str | None = None, summarised: bool = False) -> pd.DataFrame:
@@ -90,6 +125,7 @@ def _v5() -> FactSet:
         deployment_options=deployment_options("v5.0", sources),
         conflicts=conflict_frame([], sources),
         sources=sources[sources["fact_set"] == "v5.0"].reset_index(drop=True),
+        policy=policy,
     )
 
 
@@ -159,4 +195,54 @@ def _current(folder: Path) -> FactSet:
         deployment_options=deployment_options("current", sources),
         conflicts=conflict_frame(conflicts.conflicts, sources),
         sources=sources,
+        policy=_current_policy(policy, spec.facts, providers, products),
+    )
+
+
+def _current_policy(
+    policy: Policy, facts: list[CurrentFact], providers: tuple[str, ...], products: tuple[str, ...]
+) -> Policy:
+    """The v5.0 policy with the current facts: a fact that `replaces` a v5.0 one stands in for
+    it (Policy.fact follows the replacement), new facts are added with the v5.0 columns, and
+    the options offered outside the US come from the fact replacing non_us_hosting_zmo_only."""
+    rows = []
+    for f in facts:
+        retention = f.kind == "retention"
+        bounded = retention and not isinstance(f.value, str)
+        rows.append(
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "value": f.value,
+                "unit": f.unit,
+                "statement": " ".join(f.statement.split()),
+                "party_kind": f.party_kind,
+                "party": f.party,
+                "location": f.location,
+                "min_days": f.min_days if retention else None,
+                "max_days": f.value if bounded else None,
+                "max_kind": ("bounded" if bounded else f.value) if retention else None,
+                "condition": f.condition,
+                "certainty": f.certainty or UNKNOWN,
+                "document": f.source.document,
+                "section": f.source.section,
+            }
+        )
+    replaced = {f.replaces: f.id for f in facts if f.replaces}
+    new = pd.DataFrame(rows).reindex(columns=policy.facts.columns)
+    for col in ("min_days", "max_days"):
+        new[col] = new[col].astype("Int64")
+    kept = policy.facts[~policy.facts["id"].isin(list(replaced))].astype({"kind": str})
+    table = pd.concat([kept, new.astype({"kind": str})], ignore_index=True)
+    regional = next((f for f in facts if f.replaces == "non_us_hosting_zmo_only"), None)
+    outside = None
+    if regional is not None:
+        outside = tuple([regional.option] if isinstance(regional.option, str) else regional.option or [])
+    return replace(
+        policy,
+        facts=table,
+        products=products,
+        model_providers=providers,
+        replaced_by=replaced,
+        non_us_options=outside,
     )

@@ -6,7 +6,8 @@ documents, locations and whitepaper versions, with small accessors for the analy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
@@ -205,16 +206,28 @@ class Policy:
     model_providers: tuple[str, ...]
     zdr_items: frozenset[tuple[str, str, str]]
     path: Path
+    # A later fact set: the v5.0 fact ids its facts replace -> the replacing ids (fact() follows
+    # them), and the deployment options offered outside the US (None: the v5.0 fact says).
+    replaced_by: Mapping[str, str] = field(default_factory=dict)
+    non_us_options: tuple[str, ...] | None = None
 
     @cached_property
     def _rows(self) -> dict[str, pd.Series]:
         return {row["id"]: row for _, row in self.facts.iterrows()}
 
     def fact(self, fact_id: str) -> pd.Series:
-        """The row of one fact; KeyError names the missing id."""
+        """The row of one fact (or of the fact that replaces it); KeyError names a missing id."""
+        fact_id = self.replaced_by.get(fact_id, fact_id)
         if fact_id not in self._rows:
             raise KeyError(f"no policy fact {fact_id!r} in {self.path}")
         return self._rows[fact_id]
+
+    def options_outside_us(self) -> tuple[str, ...]:
+        """Deployment options offered to customers hosted outside the US: v5.0, ZMO only
+        (fact non_us_hosting_zmo_only); a later fact set gives its own list."""
+        if self.non_us_options is not None:
+            return self.non_us_options
+        return ("zmo",) if bool(self.value("non_us_hosting_zmo_only")) else ("federated", "zmo")
 
     def value(self, fact_id: str):
         return self.fact(fact_id)["value"]
@@ -228,8 +241,14 @@ class Policy:
         return self.cite_source(Source(document=row["document"], section=row["section"]))
 
     def cite_source(self, source: Source) -> str:
-        """'whitepaper v5.0, <section>' for a document id (of `documents`) and a section."""
-        doc = self.documents.set_index("id").loc[source.document]
+        """'whitepaper v5.0, <section>' for a document id (of `documents`) and a section; a
+        later source (data/sources.yaml, e.g. of a fact replacing a v5.0 one) by its title."""
+        docs = self.documents.set_index("id")
+        if source.document not in docs.index:
+            from zoomai.facts.sources import load_sources  # sources.py: beneath policy in the stage
+
+            return f"{load_sources().set_index('id').loc[source.document, 'title']}, {source.section}"
+        doc = docs.loc[source.document]
         version = f" v{doc['version']}" if pd.notna(doc["version"]) else ""
         return f"{doc['cited_as']}{version}, {source.section}"
 

@@ -525,3 +525,28 @@ def exposure_chart(exposure: pd.DataFrame) -> go.Figure:
         yaxis_title="Records",
         legend={"title": {"text": "Data category"}},
     )
+
+
+def fact_changes_chart(overview: pd.DataFrame, since: str = "v5.0", until: str = "current") -> go.Figure:
+    """Changes from one fact set to another per kind (zoomai.facts.compare.change_overview):
+    one bar per kind, its length the number of changes, the subjects on hover."""
+    grouped = overview.groupby("kind", sort=False)["subject"].agg(list)
+    fig = go.Figure(
+        go.Bar(
+            x=[len(s) for s in grouped],
+            y=list(grouped.index),
+            orientation="h",
+            customdata=["<br>".join(s) for s in grouped],
+            marker_color=PALETTE[0],
+            hovertemplate="%{y}: %{x}<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="Changes", dtick=1)
+    return _layout(
+        fig,
+        f"What Zoom's later pages change: fact set {since} to {until}",
+        360,
+        "Bar length: features and content items added, model providers and deployment options "
+        "new, and Zero Data Retention facts changed; each is cited in the table below.",
+    )

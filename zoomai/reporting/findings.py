@@ -24,6 +24,7 @@ from zoomai.core.errors import DataError
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import problems_from, read_yaml
 from zoomai.facts.certainty import load_flow_rules
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import SPECS, parse_value
 from zoomai.reporting import formats, labels
@@ -164,10 +165,10 @@ def sections(rules: RulesFile | None = None) -> dict[str, str]:
     return {g.title: g.empty for g in (rules or load_rules()).groups.values()}
 
 
-def citations(flows: pd.DataFrame, policy: Policy | None = None) -> pd.DataFrame:
+def citations(flows: pd.DataFrame, policy: Policy | None = None, facts: str = DEFAULT_FACTS) -> pd.DataFrame:
     """The policy facts the flows rest on (their `basis`), with statement and source section;
     columns CITATION_COLUMNS, sorted by fact id."""
-    policy = policy or load_policy()
+    policy = policy or flow_inputs(facts)[1]
     known = set(policy.facts["id"])
     ids = {part.strip() for basis in flows["basis"].dropna() for part in str(basis).split(";")}
     rows = [
@@ -198,7 +199,7 @@ def feature_states(
     config = _config(configuration)
     reason = features["reason"].astype(str)
     by_config = (reason == "switched off") & features["feature_id"].isin(switched_off_by(config))
-    if config.zmo and not tenant_zmo:
+    if config.routing_chosen == "zmo" and not tenant_zmo:
         by_config |= reason == NOT_ZMO_ELIGIBLE  # not "(hosted outside the US)": unavailable anyway
     tenant_off = (features["status"] == "lost") & ~by_config
     return features.assign(status=features["status"].where(~tenant_off, "tenant_off"))

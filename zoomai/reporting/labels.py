@@ -21,6 +21,7 @@ from zoomai.core.csvio import split_list
 from zoomai.core.errors import DataError
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import problems_from, read_yaml
+from zoomai.facts.factset import routing_effects
 from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.registry import SPECS, UNIT_DAYS, SettingSpec
 from zoomai.facts.taxonomy import load_data_categories
@@ -160,8 +161,14 @@ def configuration(name: str) -> str:
 
 
 def configuration_changes(config: Configuration) -> list[str]:
-    """What a configuration changes, one phrase per option and setting it fixes."""
-    options = [
+    """What a configuration changes, one phrase per option and setting it fixes (model routing
+    by its deployment option's name where the configuration gives `routing`)."""
+    routing = (
+        []
+        if config.routing is None
+        else [f"Model routing: {routing_effects('current').loc[config.routing, 'label']}"]
+    )
+    options = routing + [
         f"{label}: {'on' if getattr(config, option) else 'off'}"
         for option, label in SUPPORT_OPTIONS.items()
         if getattr(config, option) is not None

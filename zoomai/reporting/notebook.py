@@ -30,11 +30,11 @@ from zoomai.analysis.configurations import get_configuration
 from zoomai.analysis.drift import read_since_previous
 from zoomai.analysis.scope import scope_statement
 from zoomai.core.errors import ZoomaiError
+from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, load_facts, routing_effects
 from zoomai.facts.policy import load_policy
 from zoomai.facts.registry import SPECS
-from zoomai.facts.sources import FACT_SETS
 from zoomai.reporting import changes, charts, formats, labels
-from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path
+from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path, tenant_routing
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 SCOPE_CAPTION = "Scope of the facts: what they cover and what they do not"
@@ -60,16 +60,19 @@ details.zoomai-details > summary { cursor: pointer; margin: 6px 0; }
 .zoomai-empty { font-style: italic; }
 @media print { details.zoomai-details > summary { display: none; } }
 </style>"""
-_run: dict[str, str] = {"id": ""}
+_run: dict[str, str] = {"id": "", "facts": DEFAULT_FACTS}
+SOURCES_CAPTION = "Sources the facts rest on"
 
 
-def setup(run_id: str = "") -> None:
-    """Pandas display options for reports, the report's table and caption styles, and the run
-    id shown in the header (`run_id`: the `zoomai report` run; empty outside a run). Also
-    restarts figure ids, so a notebook run in a reused kernel gives the same HTML."""
+def setup(run_id: str = "", facts: str = DEFAULT_FACTS) -> None:
+    """Pandas display options for reports, the report's table and caption styles, the run id
+    shown in the header (`run_id`: the `zoomai report` run; empty outside a run) and the fact
+    set the report rests on (`facts`: v5.0 or current; shown in the header and the scope).
+    Also restarts figure ids, so a notebook run in a reused kernel gives the same HTML."""
     _figure_ids.clear()
-    check_parameters(run_id=run_id)
+    check_parameters(run_id=run_id, facts=facts)
     _run["id"] = run_id
+    _run["facts"] = facts
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.max_colwidth", None)
@@ -275,6 +278,8 @@ def subject(
         own = ", ".join(
             f"{labels.SUPPORT_OPTIONS[o]} {'on' if info[f'{o}_enabled'] else 'off'}" for o in ("zmo", "zdr")
         )
+        if tenant_routing(info) == "zm_plus":  # the optional routing column (see tenants.tables)
+            own = f"model routing {routing_effects('current').loc['zm_plus', 'label']}; {own}"
         rows.append(
             ("Tenant data", f"{info['source']}; {_usage_period(tenant)}; as set by Zoom support: {own}")
         )
@@ -289,7 +294,18 @@ def subject(
         rows.append(("Hosting region", region))
     policy = load_policy()
     doc = policy.documents.set_index("id").loc["whitepaper"]
-    rows.append(("Facts", f"{doc['title']}, version {doc['version']} ({doc['published']})"))
+    whitepaper = f"{doc['title']}, version {doc['version']} ({doc['published']})"
+    if _run["facts"] == "v5.0":
+        rows.append(("Facts", whitepaper))
+    else:
+        later = load_facts(_run["facts"]).sources.query("fact_set != 'v5.0'")
+        rows.append(
+            (
+                "Facts",
+                f"fact set {_run['facts']}: {whitepaper}, with {len(later)} later Zoom pages read up to "
+                f"{later['read'].max()} (listed under Scope)",
+            )
+        )
     rows.append(("Report run", _run["id"] or "not part of a report run (run interactively)"))
     return pd.DataFrame(rows, columns=["item", "detail"])
 
@@ -351,8 +367,7 @@ def _check_tenant(value: object) -> None:
 
 
 def _check_facts(value: object) -> None:
-    if _check_str(value) not in FACT_SETS:
-        raise ValueError(f"expected one of {', '.join(FACT_SETS)}, got {value!r}")
+    check_facts_name(_check_str(value))
 
 
 def _check_days(value: object) -> None:
@@ -369,9 +384,9 @@ PARAMETERS: dict[str, Callable[[object], object]] = {
     "region": _check_region,
     "tenant": _check_tenant,
     "days_after": _check_days,
+    "facts": _check_facts,
     "base": _check_configuration,  # configuration_comparison: the configuration changes are tried on
     "planned": _check_configuration,  # dpia: the configuration whose options are the measures envisaged
-    "facts": _check_facts,
 }
 
 
@@ -497,6 +512,17 @@ def headlines(figures: Mapping[str, object]) -> None:
 
 
 def scope() -> None:
-    """The scope section every report ends with: what the facts cover and what they do not
-    (zoomai.analysis.scope, data/scope.yaml)."""
-    table(scope_statement().drop(columns="facts"), caption=SCOPE_CAPTION)
+    """The scope section every report ends with: what the facts of the report's fact set cover
+    and what they do not (zoomai.analysis.scope, data/scope.yaml), and the source documents
+    they rest on (data/sources.yaml)."""
+    table(scope_statement(facts=_run["facts"]).drop(columns="facts"), caption=SCOPE_CAPTION)
+    table(sources_table(_run["facts"]), caption=SOURCES_CAPTION)
+
+
+def sources_table(facts: str) -> pd.DataFrame:
+    """The documents a fact set rests on, as a report shows them: document, publisher, date,
+    address (URL or bundled file) and the date it was read."""
+    sources = load_facts(facts).sources
+    return sources[["title", "publisher", "date", "location", "read"]].rename(
+        columns={"title": "document", "location": "address"}
+    )

@@ -37,13 +37,14 @@ CHART_MIME = "application/vnd.plotly.v1+json"
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # no TCP-encryption warning per kernel on stderr
 
 # The parameters the pipeline itself fills (the notebooks' contract), with their types.
-TENANT, CONFIGURATION, CONFIGURATIONS, REGION, SUMMARY, RUN_ID = (
+TENANT, CONFIGURATION, CONFIGURATIONS, REGION, SUMMARY, RUN_ID, FACTS = (
     "tenant",
     "configuration",
     "configurations",
     "region",
     "summary_path",
     "run_id",
+    "facts",  # the fact set (v5.0 or current): a job's `parameters: {facts: ...}` or --facts
 )
 CONTRACT_TYPES: dict[str, str] = {
     TENANT: "str",
@@ -52,6 +53,7 @@ CONTRACT_TYPES: dict[str, str] = {
     REGION: "str",
     SUMMARY: "str",
     RUN_ID: "str",
+    FACTS: "str",
 }
 RESERVED = {
     TENANT: "set it with the job's `tenants`",
@@ -118,6 +120,11 @@ class Schedule(BaseModel):
         default=DEFAULT_CELL_TIMEOUT, description="Longest a notebook cell may run."
     )
     jobs: list[Job] = Field(min_length=1)
+
+    def with_facts(self, facts: str) -> Schedule:
+        """The schedule with every job's `facts` parameter set (`zoomai report --facts`)."""
+        jobs = [j.model_copy(update={"parameters": {**j.parameters, FACTS: facts}}) for j in self.jobs]
+        return self.model_copy(update={"jobs": jobs})
 
 
 @dataclass

@@ -40,6 +40,19 @@ def region_arg(text: str) -> str:
     return text.upper()
 
 
+# Model routing (AI Companion deployment option): federated, Zoom-hosted Models Plus, ZMO.
+ROUTINGS = ("federated", "zm_plus", "zmo")
+
+
+def tenant_routing(info: pd.Series) -> str:
+    """A tenant's model routing: its optional `routing` column where set (tables written before
+    it existed have none), else zmo when zmo_enabled, federated otherwise."""
+    routing = info.get("routing")
+    if routing is not None and not pd.isna(routing):
+        return str(routing)
+    return "zmo" if bool(info["zmo_enabled"]) else "federated"
+
+
 class Tenants(pa.DataFrameModel):
     """One row per tenant (a Zoom account)."""
 
@@ -51,6 +64,12 @@ class Tenants(pa.DataFrameModel):
     vertical: Series[str] = pa.Field(description="Industry, e.g. healthcare, technology.")
     zmo_enabled: Series[bool] = pa.Field(description="Zoom-hosted Models Only enabled through Zoom support.")
     zdr_enabled: Series[bool] = pa.Field(description="Zero Data Retention enabled through Zoom support.")
+    routing: Series[pd.StringDtype] | None = pa.Field(
+        nullable=True,
+        isin=list(ROUTINGS),
+        description="Model routing (federated, zm_plus, zmo); optional: empty or absent means zmo "
+        "when zmo_enabled, else federated (tables written before ZM+ existed).",
+    )
     customer_managed_key: Series[bool] = pa.Field(description="Customer Managed Key in use.")
     source: Series[str] = pa.Field(isin=["simulated", "imported"], description="How the data was made.")
 
@@ -315,6 +334,18 @@ def _value_problems(t: Tenant) -> list[Problem]:
     """Hosting regions must be known codes; a settings value must fit its registry key (the
     first row of each wrong (key, value) pair is named, rows counted from 1)."""
     problems = []
+    if "routing" in t.tenants:
+        routing = t.tenants["routing"]
+        clash = routing.notna() & ((routing == "zmo") != t.tenants["zmo_enabled"])
+        for row in t.tenants.index[clash.to_numpy(dtype=bool)]:
+            problems.append(
+                Problem(
+                    None,
+                    "tenants.routing",
+                    f"row {row + 1}: routing {routing[row]!r} contradicts "
+                    f"zmo_enabled={t.tenants['zmo_enabled'][row]}",
+                )
+            )
     regions = hosting_regions()
     for region in sorted(set(t.tenants["hosting_region"]) - set(regions)):
         problems.append(

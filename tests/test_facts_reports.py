@@ -1,0 +1,59 @@
+"""What reports say about the fact set: the scope and sources of `current`, the v5.0 -> current
+change overview and its chart, and `zoomai report --facts` reaching every run."""
+
+from __future__ import annotations
+
+from zoomai.analysis.scope import scope_statement
+from zoomai.facts.compare import OVERVIEW_KINDS, change_overview
+from zoomai.reporting.charts import fact_changes_chart
+from zoomai.reporting.notebook import sources_table
+from zoomai.reporting.plan import plan
+from zoomai.reporting.schedule import DEFAULT_SCHEDULE, load_schedule
+
+
+def test_current_scope_replaces_sources_and_says_what_is_unknown():
+    v5, current = scope_statement(), scope_statement(facts="current")
+    assert v5["topic"].is_unique and current["topic"].is_unique
+    sources = current.set_index("topic").loc["Sources"]
+    assert "later public pages" in sources["statement"]  # data/current/scope.yaml replaces the v5.0 item
+    assert "nothing documented later" in v5.set_index("topic").loc["Sources", "statement"]
+    for topic in ("ZM+ deployment option", "Third-party data sources", "Model providers after v5.0"):
+        assert topic in set(current["topic"])
+    assert (current["source"] != "").all()
+    # 14 v5.0 items, one replaced, seven in data/current/scope.yaml
+    assert len(v5) == 14 and len(current) == 14 - 1 + 7
+
+
+def test_sources_listed_in_reports():
+    v5, current = sources_table("v5.0"), sources_table("current")
+    assert list(v5.columns) == ["document", "publisher", "date", "address", "read"]
+    assert v5["address"].str.startswith("seeds/").any() and not v5["address"].str.startswith("https://").any()
+    assert current["address"].str.startswith("https://").sum() == len(current) - len(v5)
+
+
+def test_change_overview_and_chart():
+    overview = change_overview()
+    assert tuple(dict.fromkeys(overview["kind"])) == OVERVIEW_KINDS
+    by_kind = overview.groupby("kind")["subject"].agg(set)
+    # data/current/facts.yaml model_providers; deployment_options.yaml's current option
+    assert by_kind["new model provider"] == {"Perplexity", "ElevenLabs"}
+    assert by_kind["new deployment option"] == {"Zoom-hosted Models Plus (ZM+)"}
+    # feature_changes.csv adds five features and two meeting-summary inputs
+    assert len(by_kind["added feature"]) == 5
+    assert by_kind["added content item"] == {
+        "Meetings / Meeting summary / Screen-shared content read by OCR",
+        "Meetings / Meeting summary / In-meeting chat messages",
+    }
+    zdr = overview[overview["kind"] == "ZDR scope"]
+    assert zdr["detail"].str.contains("OCR").any()
+    assert zdr["source"].str.startswith("Privacy, Retention, and Access Controls (AI bluepaper").all()
+    bar = fact_changes_chart(overview).data[0]
+    assert list(bar.y) == list(OVERVIEW_KINDS)
+    assert list(bar.x) == [int((overview["kind"] == k).sum()) for k in OVERVIEW_KINDS]
+
+
+def test_report_facts_reaches_every_run():
+    schedule, source = load_schedule(DEFAULT_SCHEDULE)
+    runs = plan(schedule.with_facts("current"), source)
+    assert runs and {r.parameters.get("facts") for r in runs} == {"current"}
+    assert all("facts" not in r.parameters for r in plan(schedule, source))
