@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from zoomai.cli.conventions import add_format, epilog
-from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
+from zoomai.cli.pull import add_pseudonymise_arg, add_usage_args, pseudonym_key, usage_options
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
@@ -116,6 +116,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         name=args.name,
         vertical=args.vertical,
         pseudonym_key=pseudonym_key(args),
+        **usage_options(args),
     )
     print(summary_text(report, args.out))
     return 0
@@ -149,6 +150,7 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="display name (default: the tenant id)")
     p.add_argument("--vertical", default="unknown", help="industry, e.g. healthcare")
     add_pseudonymise_arg(p)
+    add_usage_args(p)
     p.set_defaults(func=cmd_import)
 
 
