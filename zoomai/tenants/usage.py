@@ -84,3 +84,8 @@ def evidence_table() -> pd.DataFrame:
             for e in usage_evidence().values()
         ]
     )
+
+
+def model_name(record: dict[str, Any] | None) -> str:
+    """The id of the usage model a provenance record names ('' without one)."""
+    return str(record["model"]["id"]) if record and record.get("model") else ""
