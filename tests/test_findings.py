@@ -121,7 +121,12 @@ def test_recommended_changes_lose_nothing_first_and_say_who_makes_them():
 
 def test_sections_read_in_order_with_their_empty_sentences():
     sections = findings.sections()
-    assert list(sections) == ["What the figures rest on", "Risks", "Caveats (what an option does not cover)", "Recommended changes"]
+    assert list(sections) == [
+        "What the figures rest on",
+        "Risks",
+        "Caveats (what an option does not cover)",
+        "Recommended changes",
+    ]
     assert all(sentence.endswith(".") for sentence in sections.values())
 
 

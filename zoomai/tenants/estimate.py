@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import load_model
+from zoomai.facts.matrix import load_feature_matrix
 from zoomai.tenants.effective import features_in_force
 from zoomai.tenants.simulate import Share, Strict, feature_facts, rng_for, usable_features, zmo_only
 from zoomai.tenants.tables import USAGE_SOURCES, Tenant, coerce
@@ -124,8 +125,6 @@ def model_table(model: UsageModel) -> pd.DataFrame:
 
 
 def _feature_name(feature_id: str) -> str:
-    from zoomai.facts.matrix import load_feature_matrix
-
     m = load_feature_matrix()
     return str(m.loc[m["feature_id"] == feature_id, "feature"].iloc[0])
 

@@ -152,11 +152,9 @@ def read_observed(src: Path | str, tenant: Tenant, domains: frozenset[str]) -> O
             if internal is None:
                 without_list += 1
                 internal, external = 1, 0  # the host alone
-            rows.append(_row(tenant, user, SUMMARY_FEATURE, when, max(internal, 1), external, shared))
+            rows.append(_row(user, SUMMARY_FEATURE, when, max(internal, 1), external, shared))
         if outside:
-            notes.append(
-                f"{SUMMARIES}: {outside} summaries of meetings hosted by a non-user, left out"
-            )
+            notes.append(f"{SUMMARIES}: {outside} summaries of meetings hosted by a non-user, left out")
         if without_list:
             notes.append(
                 f"{SUMMARIES}: {without_list} summaries without a participant list: the host alone counted"
@@ -188,7 +186,7 @@ def read_observed(src: Path | str, tenant: Tenant, domains: frozenset[str]) -> O
                 seen.add(summary)
                 internal = _text(path, f"{where}.connect_type", log.get("connect_type")) == "internal"
                 when = _time(path, f"{where}.start_time", log.get("start_time"))
-                rows.append(_row(tenant, user, CALL_FEATURE, when, 1 + internal, int(not internal), shared))
+                rows.append(_row(user, CALL_FEATURE, when, 1 + internal, int(not internal), shared))
 
     frame = pd.DataFrame(rows, columns=["user_id", "feature_id", "time", "internal_participants",
                                         "external_participants", "output_shared"])  # fmt: skip
@@ -208,7 +206,6 @@ def read_observed(src: Path | str, tenant: Tenant, domains: frozenset[str]) -> O
 
 
 def _row(
-    tenant: Tenant,
     user: str,
     feature: str,
     when: pd.Timestamp | None,
