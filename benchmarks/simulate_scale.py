@@ -46,6 +46,9 @@ def peer_write(n: int, users: int, folder: Path) -> float:
         "external_participants": (ids % 3).astype(np.int32),
         "output_shared": ids % 2 == 0,
         "recorded": ids % 5 == 0,
+        "source": pa.DictionaryArray.from_arrays(
+            np.full(n, 2, np.int8), pa.array(["observed", "estimated", "simulated"])
+        ),
     }
     start = time.perf_counter()
     table = pa.table({k: pa.array(v) if isinstance(v, np.ndarray) else v for k, v in arrays.items()})

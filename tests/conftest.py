@@ -229,6 +229,7 @@ def tiny_tenant(tenant_id: str = "t1", region: str = "US", usage: list[tuple] | 
                 external_participants=e,
                 output_shared=s,
                 recorded=False,
+                source="simulated",
             )
             for a, u, f, i, e, s in usage
         ],

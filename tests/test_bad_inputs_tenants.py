@@ -555,6 +555,61 @@ def import_bad_site_file_name(tmp):
     return imp(tmp, src), 2, [f"{src}/phone/sites/bad name.json: file name 'bad name' is not a valid site id"]
 
 
+def import_unknown_usage_model(tmp):
+    src = export(tmp)
+    return (
+        imp(tmp, src, "--usage-model", "heavy"),
+        2,
+        ["heavy: not a usage model id nor a YAML file", "light_adoption"],
+    )
+
+
+def import_usage_model_bad_share(tmp):
+    src = export(tmp)
+    model = tmp / "model.yaml"
+    model.write_text(
+        'description: m\nstart: "2026-01-01"\nweeks: 4\nbasis: b\nfeatures:\n'
+        "  meetings.meeting_questions: {uses_per_user_week: 1, internal_participants: 2,\n"
+        "    external_share: 1.5, external_participants: 1, shared_share: 0}\n"
+    )
+    return (
+        imp(tmp, src, "--usage-model", model),
+        2,
+        ["model.yaml", "external_share", "less than or equal to 1"],
+    )
+
+
+def import_bad_usage_seed(tmp):
+    src = export(tmp)
+    return imp(tmp, src, "--usage-seed", "-1"), 2, ["argument --usage-seed: expected a whole number >= 0"]
+
+
+def import_bad_internal_domain(tmp):
+    src = export(tmp)
+    return (
+        imp(tmp, src, "--internal-domain", "not a domain"),
+        2,
+        ["argument --internal-domain: expected an e-mail domain"],
+    )
+
+
+def import_summaries_not_an_array(tmp):
+    src = export(tmp, **{"usage/meeting_summaries.json": {"summaries": {"a": 1}}})
+    return imp(tmp, src), 2, ["meeting_summaries.json", "summaries: expected an array of objects"]
+
+
+def import_call_history_bad_time(tmp):
+    logs = [{"ai_call_summary_id": "s1", "start_time": "yesterday", "connect_type": "external"}]
+    users = {"users": [{"id": "u1", "email": "ana@example.com"}]}
+    history = {"users": [{"user_id": "u1", "call_logs": logs}]}
+    src = export(tmp, **{"users.json": users, "usage/call_history.json": history})
+    return (
+        imp(tmp, src),
+        2,
+        ["call_history.json", "users[0].call_logs[0].start_time: expected a date and time"],
+    )
+
+
 CASES = [
     settings_unknown_id,
     settings_dotdot_is_not_a_bundled_id,
@@ -617,6 +672,12 @@ CASES = [
     import_bad_region,
     import_bad_tenant_id,
     import_bad_site_file_name,
+    import_unknown_usage_model,
+    import_usage_model_bad_share,
+    import_bad_usage_seed,
+    import_bad_internal_domain,
+    import_summaries_not_an_array,
+    import_call_history_bad_time,
 ]
 
 

@@ -322,3 +322,63 @@ def test_width_check_catches_a_wide_table(browser, tmp_path):
         context.close()
     assert seen["scroll"] > seen["client"] and seen["wide"]
     assert _machine_words(seen["text"])  # the snake_case cells
+
+
+# --- an imported tenant without usage: the risk report says what the settings allow ---------------
+
+SAMPLES = {  # the shared sample responses (tests/fixtures/zoom_api) in the import-settings layout
+    "account_settings.json": "accounts-accountId-settings_GET.json",
+    "account_lock_settings.json": "accounts-accountId-lock_settings_GET.json",
+    "groups/g1/settings.json": "groups-groupId-settings_GET.json",
+    "groups/g1/lock_settings.json": "groups-groupId-lock_settings_GET.json",
+    "users/u1/settings.json": "users-userId-settings_GET.json",
+}
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory) -> Path:
+    """The tenant risk report of the imported sample tenant: two made-up users, u1 in group g1
+    with the sample user settings; no usage (settings only)."""
+    chromium_path()
+    root = tmp_path_factory.mktemp("sample")
+    src = root / "export"
+    for name, sample in SAMPLES.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "tests" / "fixtures" / "zoom_api" / sample, src / name)
+    users = [
+        {"id": "u1", "email": "ana@example.com", "group_ids": ["g1"]},
+        {"id": "u2", "email": "bo@example.com"},
+    ]
+    (src / "users.json").write_text(json.dumps({"users": users}))
+    code, _, err = run_cli(
+        "import-settings", src, "--out", root / "sample", "--region", "US", "--tenant-id", "sample"
+    )
+    assert code == 0, err
+    code, _, err = run_cli(
+        "report", "--notebooks", "tenant_risk_report", "--tenants", root / "sample", "--config", "default",
+        "--out", root / "reports", "--run-id", "sample",
+    )  # fmt: skip
+    assert code == 0, err
+    return root / "reports" / "sample"
+
+
+@SKIP_BROWSER
+def test_imported_tenant_without_usage_reports_potential_exposure_and_nothing_false(browser, sample_report):
+    (page,) = sample_report.glob("*/tenant_risk_report*.html")
+    text = check_page(browser, page, charts=False)
+    potential = text.split("Potential exposure: what the settings allow")[1].split("What the usage rests on")[
+        0
+    ]
+    # The sample user settings switch meeting summary, meeting questions and smart recordings on
+    # (users-userId-settings_GET.json); the account's switch them off for the other user: one user
+    # each, and each reaches Zoom and possibly OpenAI or Anthropic (whitepaper feature tables).
+    assert "1 user can send audio transcript and meeting summary to OpenAI or Anthropic in US" in potential
+    assert (
+        "1 user can send audio transcript, question and answer to Zoom in US, kept up to 30 days."
+        in potential
+    )
+    assert "No AI Companion use is observed or estimated for this tenant" in text
+    assert "3 AI Companion feature(s) are in force for up to 1 user" in text
+    assert "no content is processed" not in text.lower()
+    assert "No AI Companion content is processed" not in text
+    assert "No content records: no use of an available feature" in text  # the chart, in words

@@ -174,7 +174,14 @@ def test_sankey_with_records_weights_links_by_records_and_colours_parties():
 def _inventory(party, kind, window, values):
     dates = pd.date_range("2026-01-01", periods=len(values), freq="D", tz="UTC")
     return pd.DataFrame(
-        {"party": party, "party_kind": kind, "window": window, "date": dates, "records_held": values}
+        {
+            "party": party,
+            "party_kind": kind,
+            "window": window,
+            "date": dates,
+            "records_held": values,
+            "source": "simulated",
+        }
     )
 
 
@@ -273,7 +280,9 @@ def test_every_chart_has_a_caption_and_no_scientific_notation():
     bands = pd.DataFrame(
         {"band": ["b"], "participant_notice": pd.array([True], dtype="boolean"), "users": [1]}
     )
-    exposure = pd.DataFrame([dict(party="Zoom", data_category="user.content.transcript", records=40_000_000)])
+    exposure = pd.DataFrame(
+        [dict(party="Zoom", data_category="user.content.transcript", records=40_000_000, source="simulated")]
+    )
     figures = [
         charts.matrix_heatmap(FLOWS),
         charts.sankey(FLOWS),
@@ -287,3 +296,38 @@ def test_every_chart_has_a_caption_and_no_scientific_notation():
         assert fig.layout.yaxis.exponentformat == "none" and fig.layout.yaxis.separatethousands
     bar = figures[4].data[0]
     assert bar.name == "Transcript" and "user.content.transcript" in bar.hovertemplate
+
+
+def test_exposure_and_inventory_charts_say_what_usage_they_rest_on():
+    exposure = pd.DataFrame(
+        [
+            dict(party="Zoom", data_category="user.content.transcript", records=12, source="observed"),
+            dict(party="Zoom", data_category="user.content.transcript", records=30, source="estimated"),
+        ]
+    )
+    fig = charts.exposure_chart(exposure)
+    assert [(t.name, t.marker.pattern.shape) for t in fig.data] == [
+        ("Transcript (observed)", ""),
+        ("Transcript (estimated)", "/"),  # estimated bars hatched
+    ]
+    assert "Rests on observed usage (12 records) and estimated usage (30 records)." in charts.caption(fig)
+    # the inventory adds the sources up per party and day: 1 + 2 held on the first day
+    inventory = pd.concat(
+        [_inventory("Zoom", "zoom", "bounded", [1, 0]), _inventory("Zoom", "zoom", "bounded", [2, 2])]
+    ).assign(source=["observed"] * 2 + ["estimated"] * 2)
+    fig = charts.inventory_chart(inventory)
+    assert list(fig.data[0].y) == [3, 2]
+    assert "observed usage (1 record-days) and estimated usage (4 record-days)" in charts.caption(fig)
+
+
+def test_charts_without_data_say_so_in_words():
+    empty = pd.DataFrame(columns=["party", "data_category", "records", "source"])
+    for fig in (
+        charts.exposure_chart(empty),
+        charts.inventory_chart(_inventory("Zoom", "zoom", "bounded", []).head(0)),
+        charts.what_if_chart(
+            pd.DataFrame(columns=["change", "key", "value", "score_removed", "features_lost"])
+        ),
+    ):
+        assert fig.data == () and not fig.layout.xaxis.visible and not fig.layout.yaxis.visible
+        assert charts.caption(fig).startswith("No ") and fig.layout.annotations[0].text == charts.caption(fig)

@@ -24,6 +24,10 @@ TOTALS = {
     "people_external": 100,
     "people_without_notice": 59.7,  # of 1,000 people: 6%: High (at least 5%), shown "about 60"
     "exposure_score": 10_000,
+    "uses": 700,
+    "records_observed": 400,  # 40% observed; 60% estimated: Medium (at least half estimated)
+    "records_estimated": 600,
+    "records_simulated": 0,
 }
 FEATURES = pd.DataFrame(
     [
@@ -72,6 +76,7 @@ def test_findings_by_section_and_severity():
     assert list(summary.columns) == findings.FINDING_COLUMNS
     rows = list(zip(summary["group"], summary["severity"], summary["finding"], strict=True))
     assert [(g, s) for g, s, _ in rows] == [
+        ("What the figures rest on", "Medium"),  # 60% of the records rest on estimated usage
         ("Risks", "High"),  # third parties 30%
         ("Risks", "High"),  # people without notice 6%
         ("Risks", "High"),  # the ZDR guarantee that does not hold
@@ -84,6 +89,10 @@ def test_findings_by_section_and_severity():
         ("Recommended changes", "High"),
     ]
     text = "\n".join(summary["finding"])
+    assert (
+        "Of the 1,000 content records, 400 rest on usage observed in Zoom's APIs, 600 on estimated "
+        "usage and 0 on a simulated tenant; 40% rest on observed data." in text
+    )
     assert "Third parties (model providers and subprocessors) hold 0 to 300 of the 600 to 1,000" in text
     assert "0 to 100 content records may reach OpenAI: the whitepaper says" in text
     assert "about 60 of 1,000 people touched (counted per activity; 100 external)" in text and "(6%)" in text
@@ -112,7 +121,12 @@ def test_recommended_changes_lose_nothing_first_and_say_who_makes_them():
 
 def test_sections_read_in_order_with_their_empty_sentences():
     sections = findings.sections()
-    assert list(sections) == ["Risks", "Caveats (what an option does not cover)", "Recommended changes"]
+    assert list(sections) == [
+        "What the figures rest on",
+        "Risks",
+        "Caveats (what an option does not cover)",
+        "Recommended changes",
+    ]
     assert all(sentence.endswith(".") for sentence in sections.values())
 
 

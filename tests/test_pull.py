@@ -99,7 +99,9 @@ def test_pull_with_every_fault_equals_clean_pull_then_import_and_report(tmp_path
 
     report = json.loads((tmp_path / "tenant" / "import_report.json").read_text())
     assert report["tables"] == {"groups": 2, "sites": 1, "users": USERS}
-    assert sorted(report["files_not_read"]) == ["manifest.json", "usage/meeting_summaries.json"]
+    assert sorted(report["files_not_read"]) == ["manifest.json"]
+    # Observed usage (fake: summaries of meetings 2, 4, ..., 12, one call summary of u00001).
+    assert report["usage"]["rows"] == {"observed": 7, "estimated": 0, "simulated": 0}
 
     code, rout, rerr = run_cli(
         "report", "--notebooks", "settings_audit", "--tenants", tmp_path / "tenant",
@@ -131,9 +133,10 @@ def test_required_endpoint_failing_leaves_no_snapshot_and_resume_finishes(tmp_pa
         served = fake.state.api_requests
     assert code == 0, err
     # Saved answers were reused: only /groups (1), 2 groups x (4 settings + 2 lock requests), the
-    # 25 user settings and the one Phone site were still to fetch (the second round never ran);
-    # the account settings, users, Phone lists and usage were not asked again.
-    assert served == 1 + 2 * 6 + USERS + 1
+    # 25 user settings, the one Phone site, the participants of the 6 summarised meetings and the
+    # call history of the 7 Phone users (1, 5, ..., 25) were still to fetch (the second round
+    # never ran); the account settings, users, Phone lists and usage lists were not asked again.
+    assert served == 1 + 2 * 6 + USERS + 1 + 6 + 7
     assert len(list(_snapshot(tmp_path).joinpath("users").iterdir())) == USERS
     assert not (tmp_path / PARTIAL).exists()
 
@@ -159,19 +162,19 @@ def test_interrupted_pull_leaves_no_snapshot_and_resumes(tmp_path: Path) -> None
         resumed = fake.state.api_requests - before
         assert run_cli("pull", "--out", tmp_path / "clean", "--api-base", fake.api_base)[0] == 0
     assert code == 0, err
-    assert resumed < 53  # files and pages kept from the interrupted pull were not asked again
+    assert resumed < 66  # files and pages kept from the interrupted pull were not asked again
     snapshot = [p for p in tmp_path.iterdir() if p.name not in (PARTIAL, "clean")]
     assert _files(snapshot[0]) == _files(_snapshot(tmp_path / "clean"))  # as if never interrupted
 
 
 def test_token_is_renewed_before_it_expires(tmp_path: Path) -> None:
-    # Tokens live 1 s; the 53 API requests of 0.1 s each, 4 at a time, take at least 1.3 s (a
+    # Tokens live 1 s; the 66 API requests of 0.1 s each, 4 at a time, take at least 1.6 s (a
     # request sent just before expiry may still meet a 401 and be repeated with a new token).
     with FakeZoom(faults=Faults(token_ttl=1), latency=0.1) as fake:
         code, _, err = run_cli("pull", "--out", tmp_path, "--api-base", fake.api_base)
         tokens, served = len(fake.state.tokens), fake.state.api_requests
     assert code == 0, err
-    assert served >= 53 and tokens >= 2
+    assert served >= 66 and tokens >= 2
 
 
 def test_credentials_file_open_to_others_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

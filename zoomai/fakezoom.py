@@ -5,8 +5,9 @@ without a Zoom account.
 
 Responses are Zoom-shaped, built from Zoom's samples in data/fakezoom/ (made-up addresses):
 Server-to-Server OAuth at /oauth/token, settings and lock settings (with the `option=` variants
-split out of the samples), paged users, groups, Phone sites and users, meeting history and
-meeting summaries. `Faults` injects what real APIs do: a 429 with Retry-After, a 500 then
+split out of the samples), paged users, groups, Phone sites and users, meeting history, meeting
+summaries (dated in the last weeks, filtered by from/to) with their participants, and Phone call
+history with AI call summary ids. `Faults` injects what real APIs do: a 429 with Retry-After, a 500 then
 success, a token revoked early (401), a truncated body, an endpoint that always fails.
 """
 
@@ -21,9 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from zoomai.core.paths import data_file
 
@@ -32,6 +34,7 @@ CLIENT_ID = "fake-client"
 CLIENT_SECRET = "fake-secret-0123456789abcdef"  # made up; tests check it is never printed or saved
 API_PREFIX = "/v2"
 GROUPS = {"grp-sales": "Sales", "grp-support": "Support"}
+GUEST_DOMAIN = "partner.example.org"  # external participants' addresses
 SITE_ID = "site-berlin"
 Json = dict[str, Any]
 
@@ -92,6 +95,7 @@ class FakeTenant:
     users: int = 25
     page_size: int = 10
     samples: dict[str, Json] = field(default_factory=dict)
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
 
     def __post_init__(self) -> None:
         names = ("account_settings", "account_lock_settings", "group_settings", "group_lock_settings")
@@ -158,15 +162,59 @@ class FakeTenant:
             for i in range(1, min(self.users, 12) + 1)
         ]
 
+    def _day(self, days_ago: int) -> str:
+        return (self.today - timedelta(days=days_ago)).isoformat()
+
+    def _host(self, i: int) -> int:
+        return (i - 1) % self.users + 1
+
     def _summaries(self) -> list[Json]:
+        """Meetings 2, 4, ..., 12 have a summary, made i days ago, hosted by user (i-1) mod users + 1."""
         return [
             {
-                "meeting_uuid": f"mtg-{i:03d}==",
-                "meeting_host_email": f"user{i:05d}@example.com",
-                "summary_created_time": f"2026-11-{i:02d}T10:00:00Z",
+                "meeting_host_id": f"u{self._host(i):05d}",
+                "meeting_host_email": f"user{self._host(i):05d}@example.com",
+                "meeting_uuid": f"mtg/{i:03d}==",  # a '/' as real UUIDs may have: double-encoded
+                "meeting_start_time": f"{self._day(i)}T09:00:00Z",
+                "summary_created_time": f"{self._day(i)}T10:00:00Z",
             }
-            for i in range(2, min(self.users, 12) + 1, 2)
+            for i in range(2, 13, 2)
         ]
+
+    def _participants(self, uuid: str) -> list[Json] | None:
+        """Meeting i: its host (twice when i is a multiple of 4: left and rejoined), user
+        i mod users + 1 when that is someone else, i mod 3 guests, and one guest whose address is
+        hidden when i is a multiple of 6."""
+        if not (uuid.startswith("mtg/") and uuid.endswith("==") and uuid[4:-2].isdigit()):
+            return None
+        i = int(uuid[4:-2])
+        host, other = self._host(i), i % self.users + 1
+        people = [{"id": f"p{host}", "user_email": f"user{host:05d}@example.com"}] * (2 if i % 4 == 0 else 1)
+        if other != host:
+            people.append({"id": f"p{other}", "user_email": f"user{other:05d}@example.com"})
+        people += [{"id": f"g{i}-{g}", "user_email": f"guest{i}-{g}@{GUEST_DOMAIN}"} for g in range(i % 3)]
+        if i % 6 == 0:
+            people.append({"id": f"h{i}", "name": "Dial-in caller", "user_email": ""})
+        return people
+
+    def _call_history(self, uid: str) -> list[Json]:
+        """User u00001 had one external call with an AI call summary (two legs: transferred) and
+        one internal call without; other Phone users none."""
+        if uid != "u00001":
+            return []
+        summary = {"connect_type": "external", "direction": "inbound", "ai_call_summary_id": "acs-1"}
+        return [
+            {"id": "log-1", "call_id": "call-1", "start_time": f"{self._day(3)}T14:00:00Z", **summary},
+            {"id": "log-2", "call_id": "call-1", "start_time": f"{self._day(3)}T14:05:00Z", **summary},
+            {"id": "log-3", "call_id": "call-2", "start_time": f"{self._day(5)}T11:00:00Z",
+             "connect_type": "internal", "direction": "outbound", "caller_name": "User 00001"},
+        ]  # fmt: skip
+
+    @staticmethod
+    def _in_window(items: list[Json], query: dict[str, str], field: str) -> list[Json]:
+        """Items whose `field` date falls in the query's from..to (both inclusive), if given."""
+        start, end = query.get("from", "0000"), query.get("to", "9999")
+        return [x for x in items if start <= x[field][:10] <= end]
 
     # --- routing ----------------------------------------------------------------------------
 
@@ -204,7 +252,14 @@ class FakeTenant:
                     {"from": query.get("from"), "to": query.get("to")},
                 )
             case ["meetings", "meeting_summaries"]:
-                return self._page("summaries", self._summaries(), query)
+                summaries = self._in_window(self._summaries(), query, "summary_created_time")
+                return self._page("summaries", summaries, query)
+            case ["past_meetings", uuid, "participants"]:
+                people = self._participants(unquote(unquote(uuid)))
+                return None if people is None else self._page("participants", people, query)
+            case ["phone", "users", uid, "call_history"]:
+                logs = self._in_window(self._call_history(uid), query, "start_time")
+                return self._page("call_logs", logs, query)
         return None
 
 

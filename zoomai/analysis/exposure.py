@@ -19,12 +19,17 @@ Every figure comes as bounds: the lower bound (`*_min`) counts stated flows only
 bound (`*_max`) every flow (stated, possible, inferred; and assumed ones, which only arise
 where settings are left open). The unsuffixed figures (`records`, `people_internal`, ...) are
 the upper bound; totals, compare, what-if and the Pareto front take `bound="min"` for the lower.
+
+Every figure says what usage it rests on: the exposure table has one row per party, data category
+and usage `source` (observed, estimated, simulated; see zoomai.tenants.tables.USAGE_SOURCES), and
+the totals give uses and records per source (`uses_observed`, `records_observed`, ...). The
+source is the extra grouping column of the usage key (`UsageKeys.source`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,13 +57,14 @@ from zoomai.facts.notice import load_notice_rules, share_below
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import RETENTION_EXTRA_PERIODS, RETENTION_LIMITS, SETTINGS, SPECS, parse_value
 from zoomai.tenants.effective import effective_settings
-from zoomai.tenants.tables import Tenant, tenant_routing
+from zoomai.tenants.tables import USAGE_SOURCES, Tenant, tenant_routing
 
 # Worst-case horizon of the exposure score: an unbounded or unknown window counts as this many
 # days, a longer bounded one is capped at it. An analysis choice, not a whitepaper fact.
 SCORE_HORIZON_DAYS = 365
 THIRD_PARTY_KINDS = ("model_provider", "subprocessor")
 NO_BORDER = ("device", "unknown")  # locations that are not a hosting region
+NO_USERS = "no users in the tenant"  # the reason a feature reaches nobody when there is nobody
 
 BOUNDS = ("min", "max")
 # Figures given as bounds: FIGURE_min (stated flows only) and FIGURE_max (every flow).
@@ -78,7 +84,10 @@ EXPOSURE_COLUMNS = [
     "cross_border_records",
     "records_location_unknown",
     *(f"{figure}_{b}" for figure in BOUNDED_FIGURES for b in BOUNDS),
+    "source",
 ]
+# Totals per usage source: uses, and records at the bound asked.
+SOURCE_FIGURES = [f"{figure}_{source}" for figure in ("uses", "records") for source in USAGE_SOURCES]
 FIGURES = [
     "records",
     "record_days",
@@ -102,6 +111,7 @@ TOTAL_COLUMNS = [
     "uses_lost",
     "bound",
     *(f"{figure}_{b}" for figure in TOTAL_BOUNDED for b in BOUNDS),
+    *SOURCE_FIGURES,
 ]
 FEATURE_COLUMNS = [
     "tenant_id",
@@ -136,7 +146,8 @@ class Scenario:
     `flows`: FLOW_COLUMNS plus `group` (setting group), `f` (feature code), `window`
     (bounded, unbounded, unknown) and `k1`/`k0` (usage keys counted: shared / not shared; k0 is
     -1 where the flow holds content only if shared). `available`: group, feature_id, available,
-    reason. `user_group`: the group of each row of `users`.
+    reason. `user_group`: the group of each row of `users`. `names`: product and feature name
+    of each feature_id of the fact set (also for features no setting group names).
     """
 
     tenant_id: str
@@ -147,6 +158,7 @@ class Scenario:
     flows: pd.DataFrame
     available: pd.DataFrame
     features: list[str]
+    names: pd.DataFrame
 
 
 def tenant_ids(tenant: Tenant) -> list[str]:
@@ -201,7 +213,8 @@ def scenario_from(
     across calls (what-if)."""
     default_matrix, default_policy = flow_inputs(facts)
     policy = policy or default_policy
-    features = list(dict.fromkeys((default_matrix if matrix is None else matrix)["feature_id"]))
+    in_use = default_matrix if matrix is None else matrix
+    features = list(dict.fromkeys(in_use["feature_id"]))
     info = applied.info
     memo = {} if memo is None else memo
     codes, uniques = _factorize_rows(wide)
@@ -234,6 +247,7 @@ def scenario_from(
         flows=flows,
         available=pd.concat(avail_parts, ignore_index=True) if avail_parts else _no_availability(),
         features=features,
+        names=in_use.drop_duplicates("feature_id").set_index("feature_id")[["product", "feature"]],
     )
 
 
@@ -255,11 +269,13 @@ def _no_availability() -> pd.DataFrame:
 @dataclass
 class UsageKeys:
     """Usage of one tenant as arrays: the usage key of each row (setting group, feature,
-    shared) and the bits of the (party, data category) pairs each row touches."""
+    shared), its parts, and its usage source (index into USAGE_SOURCES): the extra grouping
+    column every figure is split by."""
 
     key: np.ndarray
     group: np.ndarray
     feature: np.ndarray
+    source: np.ndarray
 
 
 def usage_keys(sc: Scenario) -> UsageKeys:
@@ -272,7 +288,15 @@ def usage_keys(sc: Scenario) -> UsageKeys:
     group = sc.user_group[user_pos][users.codes]
     feature = feat_pos[features.codes].astype(np.int64)
     shared = usage["output_shared"].to_numpy().astype(np.int64)
-    return UsageKeys(key=(group * len(sc.features) + feature) * 2 + shared, group=group, feature=feature)
+    source = pd.Categorical(usage["source"], categories=USAGE_SOURCES).codes.astype(np.int64)
+    key = (group * len(sc.features) + feature) * 2 + shared
+    return UsageKeys(key=key, group=group, feature=feature, source=source)
+
+
+def only_source(sc: Scenario, source: str) -> Scenario:
+    """The scenario with only the usage of one source."""
+    usage = sc.tenant.usage
+    return replace(sc, tenant=Tenant(**{**vars(sc.tenant), "usage": usage[usage["source"] == source]}))
 
 
 def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
@@ -336,9 +360,17 @@ def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> R
     exposure = labels.join(table, how="inner").assign(tenant_id=sc.tenant_id)
     for figure in BOUNDED_FIGURES:
         exposure[f"{figure}_max"] = exposure[figure]
+    present = [s for i, s in enumerate(USAGE_SOURCES) if (rows.source == i).any()]
+    if len(present) > 1:  # one table per source: people are counted per activity, never across
+        exposure = pd.concat(
+            [analyse(only_source(sc, s), policy).exposure for s in present], ignore_index=True
+        )
+    else:
+        exposure = exposure.assign(source=present[0] if present else USAGE_SOURCES[-1])
     exposure = exposure.loc[exposure["records"] > 0, EXPOSURE_COLUMNS].sort_values(
-        pair_cols, ignore_index=True
+        [*pair_cols, "source"], ignore_index=True
     )
+    exposure["source"] = pd.Categorical(exposure["source"], categories=USAGE_SOURCES)
 
     features = _features(sc, rows)
     at = {b: {**_total_figures(items, b), **people["totals"][b]} for b in BOUNDS}
@@ -351,8 +383,28 @@ def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> R
         "uses_lost": int(features["uses_lost"].sum()),
         "bound": bound,
         **{f"{figure}_{b}": at[b][figure] for figure in TOTAL_BOUNDED for b in BOUNDS},
+        **_source_totals(sc, rows, bound, at[bound]["records"]),
     }
     return Result(exposure=exposure, totals=totals, features=features, items=items)
+
+
+def _source_totals(sc: Scenario, rows: UsageKeys, bound: str, records: int) -> dict[str, int]:
+    """Uses and records (at `bound`; `records`: the tenant's, all sources) per usage source."""
+    n_keys = len(sc.groups) * len(sc.features) * 2
+    uses = np.bincount(rows.source, minlength=len(USAGE_SOURCES))
+    out = {f"uses_{s}": int(n) for s, n in zip(USAGE_SOURCES, uses, strict=True)}
+    for i, source in enumerate(USAGE_SOURCES):
+        if not uses[i]:
+            held = 0
+        elif uses[i] == len(rows.source):  # the only source
+            held = records
+        else:
+            items = _item_figures(
+                sc.flows, np.bincount(rows.key[rows.source == i], minlength=n_keys), sc.region
+            )
+            held = int((items if bound == "max" else items[items["lower"]])["records"].sum())
+        out[f"records_{source}"] = held
+    return out
 
 
 RECORD_FIGURES = [
@@ -504,6 +556,8 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     uses_lost = np.bincount(rows.feature[lost_key[row_gf]], minlength=n_f)
     out = avail.drop_duplicates("feature_id")[["feature_id", "product", "feature"]].set_index("feature_id")
     out = out.reindex(sc.features)
+    if out["product"].isna().any():  # a tenant without users has no setting group to name them
+        out = out.fillna(sc.names.reindex(sc.features))
     out["users"] = int(size.sum())
     out["users_available"] = users_available.reindex(sc.features).fillna(0).astype("int64")
     out["uses"] = uses
@@ -511,7 +565,7 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     out["status"] = np.select(
         [out["users_available"] == 0, out["users_available"] < out["users"]], ["lost", "partly"], "available"
     )
-    out["reason"] = reason.reindex(sc.features).fillna("")
+    out["reason"] = reason.reindex(sc.features).fillna(NO_USERS if size.sum() == 0 else "")
     out["certainty"] = certainty.reindex(sc.features).fillna("")
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 
@@ -630,6 +684,7 @@ WHAT_IF_COLUMNS = [
     "records_removed",
     "third_party_records_removed",
     "people_without_notice_removed",
+    *(f"records_removed_{source}" for source in USAGE_SOURCES),
     "features_available",
     "features_lost",
     "uses_lost",
@@ -727,6 +782,7 @@ def what_if(
             people_without_notice_removed=(
                 ref["people_without_notice"] - table["people_without_notice"]
             ).round(1),
+            **{f"records_removed_{s}": ref[f"records_{s}"] - table[f"records_{s}"] for s in USAGE_SOURCES},
             features_lost=ref["features_available"] - table["features_available"],
             uses_lost=table["uses_lost"] - ref["uses_lost"],
         )

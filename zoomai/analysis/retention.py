@@ -14,6 +14,7 @@ import pandas as pd
 from zoomai.analysis.configurations import Configuration
 from zoomai.analysis.exposure import (
     SCORE_HORIZON_DAYS,
+    Scenario,
     each_tenant,
     one_tenant,
     scenario,
@@ -23,9 +24,9 @@ from zoomai.analysis.exposure import (
 from zoomai.core.csvio import split_list
 from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN
-from zoomai.tenants.tables import Tenant
+from zoomai.tenants.tables import USAGE_SOURCES, Tenant
 
-INVENTORY_COLUMNS = ["tenant_id", "party", "party_kind", "window", "date", "records_held"]
+INVENTORY_COLUMNS = ["tenant_id", "party", "party_kind", "window", "date", "records_held", "source"]
 RESIDENCY_COLUMNS = [
     "tenant_id",
     "data_category",
@@ -47,7 +48,8 @@ def retention_inventory(
     """Records each party holds on each day, from the first use until `days_after` days after
     the last; columns INVENTORY_COLUMNS. window: bounded (held from the day of use for the
     window's maximum days), unbounded (kept until deleted) or unknown (shown as still held,
-    apart from unbounded). Auto-delete settings, provider windows and ZDR show as the drops."""
+    apart from unbounded). Auto-delete settings, provider windows and ZDR show as the drops.
+    source: the usage the records come from (observed, estimated, simulated), one row each."""
     policy = flow_inputs(facts)[1]
     frames = []
     for tid in tenant_ids(tenant):
@@ -59,24 +61,34 @@ def retention_inventory(
         first = day.min()
         day_index = (day - first).dt.days.to_numpy(dtype=np.int64)
         n_days = int(day_index.max()) + 1 + days_after
-        n_keys = len(sc.groups) * len(sc.features) * 2
-        created = np.bincount(usage_keys(sc).key * n_days + day_index, minlength=n_keys * n_days)
-        created = created.reshape(n_keys, n_days)
-        flows = sc.flows
-        k0 = flows["k0"].to_numpy()
-        made = created[flows["k1"].to_numpy()] + np.where((k0 >= 0)[:, None], created[np.maximum(k0, 0)], 0)
-        total = np.cumsum(made, axis=1)
-        lag = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
-        held = total.copy()
-        for i in np.flatnonzero((flows["window"] == "bounded").to_numpy() & (lag < n_days)):
-            held[i, lag[i] :] -= total[i, : n_days - lag[i]]  # held on days t .. t + max - 1
-        frame = pd.DataFrame(held, index=pd.MultiIndex.from_frame(flows[["party", "party_kind", "window"]]))
-        frame = frame.groupby(level=[0, 1, 2]).sum()
-        frame.columns = pd.date_range(first, periods=n_days, freq="D")
-        long = frame.stack().rename("records_held").reset_index()
-        long.columns = ["party", "party_kind", "window", "date", "records_held"]
-        frames.append(long.assign(tenant_id=tid)[INVENTORY_COLUMNS])
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INVENTORY_COLUMNS)
+        rows = usage_keys(sc)
+        for i, source in enumerate(USAGE_SOURCES):
+            mine = rows.source == i
+            if mine.any():
+                held = _held(sc, rows.key[mine], day_index[mine], n_days)
+                held.columns = pd.date_range(first, periods=n_days, freq="D")
+                long = held.stack().rename("records_held").reset_index()
+                long.columns = ["party", "party_kind", "window", "date", "records_held"]
+                frames.append(long.assign(tenant_id=tid, source=source)[INVENTORY_COLUMNS])
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INVENTORY_COLUMNS)
+    return out.astype({"source": pd.CategoricalDtype(USAGE_SOURCES)})
+
+
+def _held(sc: Scenario, keys: np.ndarray, day_index: np.ndarray, n_days: int) -> pd.DataFrame:
+    """Records held per (party, party_kind, window) (rows) and day (columns) of uses with usage
+    keys `keys` made on days `day_index`."""
+    n_keys = len(sc.groups) * len(sc.features) * 2
+    created = np.bincount(keys * n_days + day_index, minlength=n_keys * n_days).reshape(n_keys, n_days)
+    flows = sc.flows
+    k0 = flows["k0"].to_numpy()
+    made = created[flows["k1"].to_numpy()] + np.where((k0 >= 0)[:, None], created[np.maximum(k0, 0)], 0)
+    total = np.cumsum(made, axis=1)
+    lag = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
+    held = total.copy()
+    for i in np.flatnonzero((flows["window"] == "bounded").to_numpy() & (lag < n_days)):
+        held[i, lag[i] :] -= total[i, : n_days - lag[i]]  # held on days t .. t + max - 1
+    frame = pd.DataFrame(held, index=pd.MultiIndex.from_frame(flows[["party", "party_kind", "window"]]))
+    return frame.groupby(level=[0, 1, 2]).sum()
 
 
 def residency(

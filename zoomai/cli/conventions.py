@@ -43,6 +43,17 @@ def comma_list(text: str) -> list[str]:
     return items
 
 
+def non_negative(text: str) -> int:
+    """A whole number >= 0 command-line argument (a seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0; got {text!r}")
+    return value
+
+
 def positive(text: str) -> int:
     """A whole number of at least 1 (workers, runs to keep, concurrency, tries)."""
     try:

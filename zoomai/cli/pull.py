@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,9 +18,10 @@ from zoomai.analysis.drift import (
     since_previous_line,
     widens_exposure,
 )
-from zoomai.cli.conventions import EXIT_INTERRUPTED, add_format, epilog, positive
+from zoomai.cli.conventions import EXIT_INTERRUPTED, add_format, epilog, non_negative, positive
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
+from zoomai.tenants.estimate import load_usage_model
 from zoomai.tenants.importer import summary_text as import_summary
 from zoomai.tenants.pseudonymise import load_key
 from zoomai.tenants.pull import PullOptions, pull_snapshot, summary_text
@@ -56,6 +58,43 @@ def add_pseudonymise_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def domain_arg(text: str) -> str:
+    """An e-mail domain command-line argument, e.g. example.com (a leading @ is allowed)."""
+    domain = text.lower().removeprefix("@")
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
+        raise argparse.ArgumentTypeError(f"expected an e-mail domain such as example.com; got {text!r}")
+    return domain
+
+
+def add_usage_args(p: argparse.ArgumentParser) -> None:
+    """Options of the usage an import adds: domains, the estimate model and its seed."""
+    p.add_argument(
+        "--internal-domain",
+        dest="domains",
+        action="append",
+        type=domain_arg,
+        default=[],
+        metavar="DOMAIN",
+        help="an e-mail domain of the organisation (repeatable; the users' domains always count): "
+        "meeting participants with other addresses are external",
+    )
+    p.add_argument(
+        "--usage-model",
+        metavar="MODEL",
+        help="estimate usage of the features without observed usage: a model of "
+        "data/usage_models.yaml (e.g. light_adoption) or a YAML file of the same shape",
+    )
+    p.add_argument(
+        "--usage-seed", type=non_negative, default=0, help="seed of the estimated usage (default 0)"
+    )
+
+
+def usage_options(args: argparse.Namespace) -> dict[str, object]:
+    """read_export's usage keywords from the parsed options (the model validated here)."""
+    model = load_usage_model(args.usage_model) if args.usage_model else None
+    return {"domains": tuple(args.domains), "usage_model": model, "usage_seed": args.usage_seed}
+
+
 def pseudonym_key(args: argparse.Namespace) -> bytes | None:
     return load_key(args.pseudonymise) if args.pseudonymise is not None else None
 
@@ -66,6 +105,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     if args.pseudonymise is not None and args.import_to is None:
         raise ZoomaiError("--pseudonymise applies to --import (the snapshot keeps Zoom's answers as given)")
     key = pseudonym_key(args)
+    usage = usage_options(args)  # a wrong model is refused before anything is asked
     credentials = load_credentials(args.credentials)
     options = PullOptions(
         args.api_base,
@@ -86,7 +126,12 @@ def cmd_pull(args: argparse.Namespace) -> int:
     print(summary_text(result))
     if args.import_to is not None:
         _, report, since = import_snapshot(
-            result.snapshot, args.import_to, key, region=args.region, tenant_id=args.tenant_id
+            result.snapshot,
+            args.import_to,
+            key,
+            region=args.region,
+            tenant_id=args.tenant_id,
+            **usage,
         )
         print(import_summary(report, args.import_to))
         if since is not None:
@@ -148,6 +193,7 @@ def _register_pull(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--import", dest="import_to", type=Path, metavar="TENANT_DIR", help="also import it there")
     p.add_argument("--region", type=region_arg, help="hosting region code, needed with --import")
     p.add_argument("--tenant-id", help="tenant id for --import (default: the snapshot folder's name)")
+    add_usage_args(p)
     add_pseudonymise_arg(p)
     p.set_defaults(func=cmd_pull)
 

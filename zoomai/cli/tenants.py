@@ -8,7 +8,7 @@ from pathlib import Path
 
 from zoomai.analysis.drift import import_snapshot, since_previous_line
 from zoomai.cli.conventions import add_format, epilog, positive
-from zoomai.cli.pull import add_pseudonymise_arg, pseudonym_key
+from zoomai.cli.pull import add_pseudonymise_arg, add_usage_args, pseudonym_key, usage_options
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.output import write_table
 from zoomai.tenants.effective import effective_settings
@@ -136,6 +136,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         name=args.name,
         vertical=args.vertical,
         pseudonym_key=pseudonym_key(args),
+        **usage_options(args),
     )
     print(summary_text(report, args.out))
     if since is not None:
@@ -175,6 +176,7 @@ def _register_importer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="display name (default: the tenant id)")
     p.add_argument("--vertical", default="unknown", help="industry, e.g. healthcare")
     add_pseudonymise_arg(p)
+    add_usage_args(p)
     p.set_defaults(func=cmd_import)
 
 

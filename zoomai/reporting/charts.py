@@ -26,6 +26,7 @@ from zoomai.reporting.palette import (
     party_colour,
     rgba,
 )
+from zoomai.tenants.tables import USAGE_SOURCES
 
 TEMPLATE = "plotly_white"
 PALETTE = OKABE_ITO  # products, levels and other series that are neither a party nor a category
@@ -40,12 +41,30 @@ def _layout(fig: go.Figure, title: str, height: int, caption: str, **layout: obj
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         font={"size": 13},
-        meta={"caption": caption},
-        **layout,
+        **{"meta": {"caption": caption}, **layout},
     )
     fig.update_xaxes(exponentformat="none", separatethousands=True, automargin=True)
     fig.update_yaxes(exponentformat="none", separatethousands=True, automargin=True)
     return fig
+
+
+def no_data(title: str, message: str) -> go.Figure:
+    """A figure without data: no axes, the message in words (also its caption), so a report
+    never shows empty axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0, y=0.5, xref="paper", yref="paper", xanchor="left")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, 160, message, meta={"caption": message, "no_data": True})
+
+
+def provenance_note(sources: pd.Series, weights: pd.Series | None = None, unit: str = "records") -> str:
+    """'Rests on observed usage (12 records) and estimated usage (30 records).' from a column of
+    usage sources (and the weight of each row; default 1 each)."""
+    weights = pd.Series(1, index=sources.index) if weights is None else weights
+    sums = weights.groupby(sources.astype(str)).sum()
+    parts = [f"{s} usage ({formats.count(sums[s])} {unit})" for s in USAGE_SOURCES if sums.get(s, 0)]
+    return "Rests on " + (" and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)) + "."
 
 
 def caption(fig: go.Figure) -> str:
@@ -166,6 +185,9 @@ def sankey(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     """
     weighted = "records" in flows.columns
     unit = "records" if weighted else "flows"
+    title = title or f"Feature → data category → party → location (width = {unit})"
+    if (flows["records"].sum() if weighted else len(flows)) == 0:
+        return no_data(title, f"No {unit} to show: no use of an available feature, so no content is counted.")
     rows = []
     for r in flows.itertuples(index=False):
         for category in split_list(r.data_category):
@@ -235,7 +257,7 @@ def sankey(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     what = "content records" if weighted else "flows (feature, content item, party)"
     return _layout(
         fig,
-        title or f"Feature → data category → party → location (width = {unit})",
+        title,
         height,
         f"Follow a band from a feature to the place its content ends up; band width counts {what}.",
     )
@@ -394,6 +416,9 @@ def what_if_chart(changes: pd.DataFrame, top: int = 15) -> go.Figure:
 
     `changes`: zoomai.exposure.what_if (change, key, value, score_removed, features_lost).
     """
+    title = "Single setting changes: exposure score removed"
+    if changes.empty:
+        return no_data(title, "No single setting change alters the figures of this tenant.")
     best = changes.sort_values(["score_removed", "change"], ascending=[False, True]).head(top).iloc[::-1]
     names = [labels.change(k, v) for k, v in zip(best["key"], best["value"], strict=True)]
     best = best.assign(name=names)
@@ -424,7 +449,7 @@ def what_if_chart(changes: pd.DataFrame, top: int = 15) -> go.Figure:
     fig.update_yaxes(categoryorder="array", categoryarray=names)
     return _layout(
         fig,
-        "Single setting changes: exposure score removed",
+        title,
         max(300, 28 * len(best) + 140),
         "Longest green bars first: they remove the most exposure without losing a feature; "
         "grey bars, left of zero, widen exposure.",
@@ -447,6 +472,13 @@ def inventory_chart(inventory: pd.DataFrame) -> go.Figure:
     content for the same 30 days) would hide one another: each repeat is drawn thinner on top of
     the first, so every colour stays visible, and its legend entry names the line it repeats.
     """
+    title = "Records held per party over time (worst case: every window to its maximum)"
+    if inventory.empty:
+        return no_data(title, "No records are held: the tenant has no usage of an available feature.")
+    rests = provenance_note(inventory["source"], inventory["records_held"], "record-days")
+    inventory = inventory.groupby(["party", "party_kind", "window", "date"], as_index=False, observed=True)[
+        "records_held"
+    ].sum()  # all usage sources together
     fig = go.Figure()
     order = {p: i for i, p in enumerate(_party_order(inventory["party"]))}
     groups = sorted(inventory.groupby(["party", "window"], sort=False), key=lambda g: order[str(g[0][0])])
@@ -485,10 +517,10 @@ def inventory_chart(inventory: pd.DataFrame) -> go.Figure:
     )
     return _layout(
         fig,
-        "Records held per party over time (worst case: every window to its maximum)",
+        title,
         500,
         "Where a line falls, a retention window ends; a line that stays flat is kept until deleted "
-        f"(dashed) or for an unknown time (dotted).{note}",
+        f"(dashed) or for an unknown time (dotted).{note} {rests}",
         xaxis_title="Date",
         yaxis_title="Records held",
     )
@@ -498,33 +530,49 @@ def inventory_chart(inventory: pd.DataFrame) -> go.Figure:
 
 
 def exposure_chart(exposure: pd.DataFrame) -> go.Figure:
-    """Records per party, stacked by data category (named; the fideslang key on hover).
-    `exposure`: zoomai.exposure.exposure (party, data_category, records)."""
+    """Records per party, stacked by data category (named; the fideslang key on hover) and usage
+    source (observed bars solid, estimated hatched, simulated dotted); the caption says how many
+    records rest on each source. `exposure`: zoomai.exposure.exposure (party, data_category,
+    records, source)."""
+    title = "Records held per party and data category"
+    if exposure.empty or exposure["records"].sum() == 0:
+        return no_data(title, "No content records: no use of an available feature is recorded or estimated.")
     fig = go.Figure()
     party_names = _party_order(exposure["party"])
+    sources = [s for s in USAGE_SOURCES if (exposure["source"].astype(str) == s).any()]
     for category in sorted(set(exposure["data_category"].astype(str))):
-        part = exposure[exposure["data_category"] == category]
-        fig.add_trace(
-            go.Bar(
-                x=part["party"],
-                y=part["records"],
-                name=labels.category(category),
-                marker={"color": category_colour(category)},
-                hovertemplate=f"%{{x}}: %{{y:,}} records of {labels.category(category)}"
-                + f" ({category})<extra></extra>",
+        for source in sources:
+            part = exposure[
+                (exposure["data_category"] == category) & (exposure["source"].astype(str) == source)
+            ]
+            if part.empty:
+                continue
+            name = labels.category(category) + (f" ({source})" if len(sources) > 1 else "")
+            fig.add_trace(
+                go.Bar(
+                    x=part["party"],
+                    y=part["records"],
+                    name=name,
+                    marker={"color": category_colour(category), "pattern": {"shape": SOURCE_PATTERN[source]}},
+                    hovertemplate=f"%{{x}}: %{{y:,}} records of {labels.category(category)}"
+                    + f" ({category}), {source} usage<extra></extra>",
+                )
             )
-        )
     fig.update_xaxes(categoryorder="array", categoryarray=party_names)
     return _layout(
         fig,
-        "Records held per party and data category",
+        title,
         460,
-        "Bar height: content records a party holds; the colours show which kinds of content they are.",
+        "Bar height: content records a party holds; the colours show which kinds of content they are. "
+        + provenance_note(exposure["source"], exposure["records"]),
         barmode="stack",
         xaxis_title="Party",
         yaxis_title="Records",
         legend={"title": {"text": "Data category"}},
     )
+
+
+SOURCE_PATTERN = {"observed": "", "estimated": "/", "simulated": ""}
 
 
 def fact_changes_chart(overview: pd.DataFrame, since: str = "v5.0", until: str = "current") -> go.Figure:

@@ -28,11 +28,15 @@ from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import SPECS, parse_value
 from zoomai.reporting import formats, labels
+from zoomai.tenants.tables import USAGE_SOURCES
 
 FINDING_COLUMNS = ["group", "severity", "finding", "why", "source"]
 CITATION_COLUMNS = ["fact", "statement", "source"]
 # The values each rule's sentence may use (computed below), by rule id.
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "provenance": ("records", "observed", "estimated", "simulated", "model", "observed_share"),
+    "no_usage": (),
+    "potential_only": ("count", "users", "names"),
     "no_content": (),
     "third_party_share": ("third", "records", "share"),
     "provider_range": ("range", "party"),
@@ -232,6 +236,7 @@ def executive_summary(
     configuration: str | Configuration = "default",
     policy: Policy | None = None,
     rules: RulesFile | None = None,
+    usage_model: str = "",
 ) -> pd.DataFrame:
     """Findings in the order a reader acts on them; columns FINDING_COLUMNS (group and severity
     as words of data/finding_rules.yaml). Risks, then caveats, then recommended changes; within
@@ -241,7 +246,9 @@ def executive_summary(
     its features; guarantees: option_guarantees of the configuration; changes: what_if on the
     configuration; items: its items (per party: records_min, records), for the model providers.
     Counts are ranges: the lower bound counts the flows the sources state, the upper also those
-    they only allow.
+    they only allow. What the figures rest on comes first: records per usage source (naming
+    `usage_model`, if any), or, without usage, that usage is unknown; a tenant without usage but
+    with features in force gets the potential-exposure finding, never "no content is processed".
     """
     policy = policy or load_policy()
     rules = rules or load_rules()
@@ -252,7 +259,31 @@ def executive_summary(
         found.append((rid, measure, fields, source, len(found)))
 
     records, third = int(totals["records"]), int(totals["third_party_records"])  # upper bounds
-    if records == 0:
+    in_force = features[features["status"] != "lost"]
+    if records == 0 and int(totals["uses"]) == 0:
+        add("no_usage", 1.0)
+    elif records:
+        by_source = {s: int(totals[f"records_{s}"]) for s in USAGE_SOURCES}
+        add(
+            "provenance",
+            by_source["estimated"] / records,
+            records=formats.count(records),
+            **{s: formats.count(n) for s, n in by_source.items()},
+            model=f" (usage model {usage_model})" if usage_model else "",
+            observed_share=formats.percent(by_source["observed"], records),
+        )
+    if records == 0 and len(in_force):
+        add(
+            "potential_only",
+            1.0,
+            count=formats.count(len(in_force)),
+            users=formats.count(n := int(in_force["users_available"].max()))
+            + (" user" if n == 1 else " users"),
+            names=", ".join(
+                f"{f} ({p})" for p, f in zip(in_force["product"], in_force["feature"], strict=True)
+            ),
+        )
+    elif records == 0:
         add("no_content", 1.0)
     else:
         add(

@@ -123,7 +123,8 @@ def retention(inventory: pd.DataFrame, residency: pd.DataFrame) -> dict[str, obj
 
     `inventory`: zoomai.retention.retention_inventory; `residency`: zoomai.retention.residency.
     """
-    peak = inventory.groupby("party")["records_held"].max() if len(inventory) else pd.Series(dtype=int)
+    held = inventory.groupby(["party", "date"], observed=True)["records_held"].sum()  # all usage sources
+    peak = held.groupby(level="party").max() if len(inventory) else pd.Series(dtype=int)
     worst = residency["worst_window"].value_counts()
     return {
         "peak_records_held": {str(p): int(v) for p, v in peak.sort_index().items()},

@@ -19,6 +19,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, load_facts, ro
 from zoomai.facts.policy import load_policy
 from zoomai.facts.registry import SPECS
 from zoomai.reporting import changes, charts, formats, labels
-from zoomai.tenants.tables import Tenant, region_arg, resolve_tenant_path, tenant_routing
+from zoomai.tenants import usage
+from zoomai.tenants.tables import USAGE_SOURCES, Tenant, region_arg, resolve_tenant_path, tenant_routing
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 SCOPE_CAPTION = "Scope of the facts: what they cover and what they do not"
@@ -257,9 +259,38 @@ def side_by_side(df: pd.DataFrame, by: str, caption: str | None = None) -> None:
 def _usage_period(tenant: Tenant) -> str:
     times = tenant.usage["time"]
     if times.empty:
-        return "no usage data (settings only)"
+        return "no usage data (settings only: see potential exposure)"
     first, last = times.min(), times.max()
-    return f"usage from {first:%d %b %Y} to {last:%d %b %Y} ({formats.count(len(times))} uses)"
+    counts = tenant.usage["source"].value_counts()
+    sources = ", ".join(f"{s} {formats.count(counts[s])}" for s in USAGE_SOURCES if counts.get(s, 0))
+    return f"usage from {first:%d %b %Y} to {last:%d %b %Y} ({formats.count(len(times))} uses: {sources})"
+
+
+def usage_basis(tenant: Tenant, record: Mapping[str, Any] | None) -> None:
+    """Display what the usage behind the figures is: uses per source, the features whose usage
+    is observed (and the Zoom endpoint it comes from), and the usage model's assumptions with
+    where each number comes from (`record`: zoomai.tenants.usage.load_record)."""
+    counts = tenant.usage["source"].value_counts()
+    rows = pd.DataFrame({"source": USAGE_SOURCES, "uses": [int(counts.get(s, 0)) for s in USAGE_SOURCES]})
+    table(rows, caption="Uses per usage source")
+    observed = set(tenant.usage.loc[tenant.usage["source"] == "observed", "feature_id"].astype(str))
+    if record is not None:
+        observed |= set(record.get("observed_features", []))
+    evidence = usage.evidence_table()
+    table(
+        evidence[evidence["feature_id"].isin(observed)].assign(
+            feature=lambda d: d["feature_id"].map(labels.feature)
+        )[["feature", "endpoint", "one_use", "source"]],
+        caption="Features with observed usage (from Zoom's APIs)",
+        empty="No usage observed: the tenant's usage was not pulled from Zoom's APIs.",
+    )
+    model = record.get("model") if record else None
+    caption = f"Usage model {model['id']} (seed {model['seed']}): {model['description']}" if model else None
+    table(
+        usage.assumptions(record).drop(columns="feature_id"),
+        caption=caption,
+        empty="No usage model: no usage is estimated.",
+    )
 
 
 def subject(

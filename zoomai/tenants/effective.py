@@ -14,6 +14,8 @@ Rules (whitepaper, "Putting You In Control of AI Companion Capabilities"; policy
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -116,3 +118,19 @@ def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
             "user_can_change": (levels_user & ~stopped).ravel(),
         }
     )
+
+
+def features_in_force(tenant: Tenant, feature_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """feature_id -> per user (in `users` order): some switch of the feature is in force for the
+    user (effective value true). Features without a switch in the registry are never in force."""
+    users = tenant.users["user_id"].astype(str)
+    eff = effective_settings(tenant)
+    user = pd.Categorical(eff["user_id"], categories=users).codes
+    key = eff["key"].astype("category")
+    on = (eff["value"] == "true").fillna(False).to_numpy()
+    out = {f: np.zeros(len(users), dtype=bool) for f in feature_ids}
+    for spec in SETTINGS:
+        if spec.feature_id in out and spec.key in key.cat.categories:
+            rows = (key == spec.key).to_numpy()
+            out[spec.feature_id][user[rows]] |= on[rows]
+    return out

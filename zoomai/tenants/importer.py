@@ -12,6 +12,7 @@ Layout of the input folder (only account_settings.json is required):
     phone/sites/<siteId>/settings/<settingType>.json
                                      GET /phone/sites/{siteId}/settings/{settingType}
     phone/users.json                 GET /phone/users, pages merged: {"users": [...]}
+    usage/...                        observed usage evidence (see zoomai.tenants.observed)
 
 or under the names of Zoom's API samples, flat in the folder
 (`accounts-<accountId>-settings_GET.json`, `groups-<groupId>-lock_settings_GET.json`, ...: see
@@ -40,9 +41,11 @@ from zoomai.core.atomic import check_replaceable
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.core.yamlio import read_json
 from zoomai.facts.registry import LEVELS, SETTINGS, SPECS, UNIT_DAYS, format_value
+from zoomai.tenants.estimate import UsageModel
 from zoomai.tenants.layout import LINK, Layout, has_account_settings
 from zoomai.tenants.pseudonymise import pseudonymise
 from zoomai.tenants.tables import _ID, Tenant, build, is_tenant_folder, save_tenant
+from zoomai.tenants.usage import USAGE_FILE, add_usage, record_text
 
 REPORT_FILE = "import_report.json"
 PHONE = "phone."
@@ -796,8 +799,14 @@ def read_export(
     zdr: bool = False,
     name: str | None = None,
     vertical: str = "unknown",
+    domains: tuple[str, ...] = (),
+    usage_model: UsageModel | None = None,
+    usage_seed: int = 0,
 ) -> tuple[Tenant, dict]:
-    """Read a folder of saved Zoom API responses -> (validated Tenant, import report).
+    """Read a folder of saved Zoom API responses -> (validated Tenant, import report). Usage:
+    observed from the folder's usage files (participants internal by the users' e-mail domains
+    and `domains`), estimated with `usage_model` for the features without evidence (see
+    zoomai.tenants.usage); the report's `usage` entry records it.
 
     `region` (a code of data/hosting_regions.yaml) has no default: Zoom's API does not give the
     hosting region, and outside the US it limits models to ZMO."""
@@ -827,7 +836,11 @@ def read_export(
             "source": "imported",
         },
     )
-    return tenant, _report(imp, tenant)
+    tenant, usage = add_usage(tenant, src, domains, usage_model, usage_seed)
+    report = _report(imp, tenant)
+    report["files_read"] = sorted(set(report["files_read"]) | set(usage["observed_files"]))
+    report["files_not_read"] = [f for f in report["files_not_read"] if f not in usage["observed_files"]]
+    return tenant, report | {"usage": usage}
 
 
 def import_settings(
@@ -847,7 +860,8 @@ def import_settings(
     tenant, report = read_export(src, **options)
     if pseudonym_key is not None:
         tenant = pseudonymise(tenant, pseudonym_key)
-    extra = {REPORT_FILE: json.dumps(report, indent=2) + "\n"} | (derived(tenant) if derived else {})
+    extra = {REPORT_FILE: json.dumps(report, indent=2) + "\n", USAGE_FILE: record_text(report["usage"])}
+    extra |= derived(tenant) if derived else {}
     save_tenant(tenant, out, extra_files=extra)
     return tenant, report
 
@@ -881,4 +895,7 @@ def summary_text(report: dict[str, Any], out: Path | str) -> str:
     ]
     lines += [f"    {w['file']}, {w['path']}: {w['message']}" for w in report["warnings"][:20]]
     lines += [f"  note: {n}" for n in report["notes"]]
+    rows = report["usage"]["rows"]
+    lines.append("  usage rows: " + ", ".join(f"{s} {n:,}" for s, n in rows.items()))
+    lines += [f"  usage note: {n}" for n in report["usage"]["notes"]]
     return "\n".join(lines)

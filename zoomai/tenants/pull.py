@@ -1,7 +1,9 @@
 """`zoomai pull`: one dated snapshot of a tenant's settings from the Zoom REST API.
 
 The snapshot is a folder in the layout `import-settings` reads (see zoomai.tenants.importer),
-plus `usage/` (meeting history and summaries, the observed-usage evidence) and `manifest.json`
+plus `usage/` (meeting history, meeting summaries with their participants, and Phone call history
+entries that carry an AI call summary: the observed-usage evidence, see
+zoomai.tenants.observed) and `manifest.json`
 (endpoints, requests, pages, counts, API base, tool version; nothing secret, nothing timed, so
 two pulls of an unchanged account give identical files). `option=` variants of a settings
 endpoint are merged into its file: fields the default answer lacks are added. Files are compact
@@ -21,6 +23,7 @@ import re
 import shutil
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -140,6 +143,11 @@ ACCOUNT_LOCKS = "GET /accounts/{accountId}/lock_settings"
 USERS, GROUPS = "GET /users", "GET /groups"
 SITES, SITE, PHONE_USERS = "GET /phone/sites", "GET /phone/sites/{siteId}", "GET /phone/users"
 HISTORY, SUMMARIES = "GET /report/history_meetings", "GET /meetings/meeting_summaries"
+PARTICIPANTS = "GET /past_meetings/{meetingUUID}/participants"
+CALL_HISTORY = "GET /phone/users/{userId}/call_history"
+# What is kept of a call history entry with an AI call summary (the rest, phone numbers and
+# names, is not needed for usage and is not written).
+CALL_FIELDS = ("id", "call_id", "connect_type", "direction", "start_time", "ai_call_summary_id")
 USER_SETTINGS = "GET /users/{userId}/settings"
 Task = tuple[str, bool, Callable[[], object]]
 
@@ -161,7 +169,7 @@ class Puller:
         self.files: set[str] = set()
         self.endpoints: dict[str, Endpoint] = {}
         self.notes: list[str] = []
-        self.found: dict[str, list[Json]] = {"users": [], "groups": [], "sites": []}
+        self.found: dict[str, list[Json]] = {"users": [], "groups": [], "sites": [], "summaries": []}
         self.since = since or today - timedelta(days=USAGE_DAYS)
         self.window = {"from": self.since.isoformat(), "to": today.isoformat()}
         self.windows = usage_windows(self.since, today)
@@ -228,14 +236,44 @@ class Puller:
         items = self.items(name, path, key, params)
         if file:
             self.save(file, {key: items})
-        if name in (USERS, GROUPS, SITES):
-            self.found[key] = items
+        if name in (USERS, GROUPS, SITES, PHONE_USERS):
+            self.found["phone_users" if name == PHONE_USERS else key] = items
 
     def usage(self, name: str, path: str, key: str, file: str) -> None:
         """A usage list over the whole window, asked one window of at most USAGE_DAYS at a time."""
         self.progress.total += len(self.windows) - 1
-        items = [x for window in self.windows for x in self.items(name, path, key, window)]
+        items = self.windowed(name, path, key)
         self.save(file, {key: items})
+        if name == SUMMARIES:
+            self.found["summaries"] = items
+
+    def windowed(self, name: str, path: str, key: str) -> list[Json]:
+        """All items of a from/to list endpoint over the usage window, one window at a time."""
+        return [x for window in self.windows for x in self.items(name, path, key, window)]
+
+    def participants(self) -> None:
+        """The participants of each summarised meeting (one file for all): who was there."""
+        meetings = []
+        uuids = sorted({str(s["meeting_uuid"]) for s in self.found["summaries"] if s.get("meeting_uuid")})
+        self.progress.total += max(len(uuids) - 1, 0)
+        for uuid in uuids:
+            quoted = urllib.parse.quote(urllib.parse.quote(uuid, safe=""), safe="")  # Zoom: double-encode
+            people = self.items(PARTICIPANTS, f"/past_meetings/{quoted}/participants", "participants")
+            meetings.append({"meeting_uuid": uuid, "participants": people})
+        self.save("usage/meeting_participants.json", {"meetings": meetings})
+
+    def call_history(self) -> None:
+        """Each Phone user's call history entries that carry an AI call summary id."""
+        users = []
+        ids = _ids(PHONE_USERS, self.found.get("phone_users", []), "users")
+        self.progress.total += max(len(ids) * len(self.windows) - 1, 0)
+        for uid in ids:
+            logs = self.windowed(CALL_HISTORY, f"/phone/users/{uid}/call_history", "call_logs")
+            kept = [
+                {k: log[k] for k in CALL_FIELDS if k in log} for log in logs if log.get("ai_call_summary_id")
+            ]
+            users.append({"user_id": uid, "call_logs": kept})
+        self.save("usage/call_history.json", {"users": users})
 
     def settings(self, name: str, path: str, file: str, options: Iterable[str] = ()) -> None:
         """A settings object, with the fields of its `option=` variants merged in. Its file is the
@@ -350,6 +388,10 @@ class Puller:
             tasks.append(
                 (SITE, False, partial(self.settings, SITE, f"/phone/sites/{sid}", f"phone/sites/{sid}.json"))
             )
+        if SUMMARIES in self.endpoints and not self.endpoints[SUMMARIES].failures:
+            tasks.append((PARTICIPANTS, False, self.participants))
+        if PHONE_USERS in self.endpoints and not self.endpoints[PHONE_USERS].failures:
+            tasks.append((CALL_HISTORY, False, self.call_history))
         self.run(tasks, extra)
 
     def run(self, tasks: list[Task], extra: int = 0) -> None:

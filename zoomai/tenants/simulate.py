@@ -34,8 +34,8 @@ from zoomai.core.paths import data_file
 from zoomai.core.versions import parse_version
 from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.policy import load_policy
-from zoomai.facts.registry import SETTINGS, SPECS, format_value
-from zoomai.tenants.tables import Tenant, coerce, save_tenant, validate
+from zoomai.facts.registry import SPECS, format_value
+from zoomai.tenants.tables import USAGE_SOURCES, Tenant, coerce, save_tenant, validate
 
 DEFAULT_PROFILE = "us_enterprise_defaults"
 MAX_MONTHS = 120
@@ -492,35 +492,40 @@ def feature_facts() -> pd.DataFrame:
 
 def _in_force(run: Run, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """feature_id -> per user: some switch of the feature is in force (effective settings)."""
-    from zoomai.tenants.effective import effective_settings
+    from zoomai.tenants.effective import features_in_force
 
-    users = tables["users"]["user_id"].astype(str)
-    eff = effective_settings(Tenant(**tables, usage=coerce("usage", [])))
-    user = pd.Categorical(eff["user_id"], categories=users).codes
-    key = eff["key"].astype("category")
-    on = (eff["value"] == "true").fillna(False).to_numpy()
-    out = {f: np.zeros(len(users), dtype=bool) for f in feature_facts().index}
-    for spec in SETTINGS:
-        if spec.feature_id and spec.key in key.cat.categories:
-            rows = (key == spec.key).to_numpy()
-            out[spec.feature_id][user[rows]] |= on[rows]
-    return out
+    return features_in_force(Tenant(**tables, usage=coerce("usage", [])), feature_facts().index)
 
 
 def available(run: Run, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """feature_id -> per user: the user can use the feature (see the module docstring)."""
-    users, facts, policy = tables["users"], feature_facts(), load_policy()
+    users = tables["users"]
     info = run.profile.tenant
-    zmo_only = info.zmo_enabled or (
-        bool(policy.value("non_us_hosting_zmo_only"))
-        and info.hosting_region != policy.value("us_hosting_region")
-    )
     organiser = run.rng("organisers").random(len(users)) < run.profile.population.event_organiser_share
     product_ok = {"Phone": users["site_id"].notna().to_numpy(), "Events": organiser}
+    return usable_features(
+        users, _in_force(run, tables), zmo_only(info.zmo_enabled, info.hosting_region), product_ok
+    )
+
+
+def zmo_only(zmo_enabled: bool, hosting_region: str) -> bool:
+    """Only ZMO-eligible features run: ZMO chosen, or hosting outside the US (policy facts)."""
+    policy = load_policy()
+    outside_us = hosting_region != policy.value("us_hosting_region")
+    return zmo_enabled or (bool(policy.value("non_us_hosting_zmo_only")) and outside_us)
+
+
+def usable_features(
+    users: pd.DataFrame,
+    in_force: dict[str, np.ndarray],
+    zmo_only: bool,
+    product_ok: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """feature_id -> per user: in force, the product available to the user (`product_ok`, by
+    product), mobile-only features on mobile users only, and ZMO eligible where only ZMO runs."""
     mobile = (users["platform"] == "mobile").to_numpy()
-    in_force = _in_force(run, tables)
     out = {}
-    for fid, f in facts.iterrows():
+    for fid, f in feature_facts().iterrows():
         ok = in_force[fid] & product_ok.get(f["product"], True)
         if f["mobile_only"]:
             ok = ok & mobile
@@ -697,6 +702,9 @@ def _usage_frame(run: Run, users: pd.DataFrame, parts: list[dict[str, np.ndarray
             "external_participants": counts("external"),
             "output_shared": _take_column(parts, "shared"),
             "recorded": _take_column(parts, "recorded"),
+            "source": pd.Categorical.from_codes(
+                np.full(n, USAGE_SOURCES.index("simulated"), np.int8), categories=USAGE_SOURCES
+            ),
         }
     )
     return coerce("usage", frame)

@@ -27,6 +27,9 @@ from zoomai.facts.registry import LEVELS, SPECS, parse_value
 
 PLATFORMS = ["desktop", "mobile", "web"]
 ROLES = ["owner", "admin", "member"]
+# Usage provenance: from Zoom's APIs, from a stated usage model applied to real users, or from a
+# bundled simulated tenant.
+USAGE_SOURCES = ["observed", "estimated", "simulated"]
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 
 
@@ -167,6 +170,10 @@ class Usage(pa.DataFrameModel):
         "published."
     )
     recorded: Series[bool] = pa.Field(description="The meeting was recorded to the cloud.")
+    source: Series[pd.CategoricalDtype] = pa.Field(
+        isin=USAGE_SOURCES,
+        description="Provenance: observed (Zoom's APIs), estimated (a usage model) or simulated.",
+    )
 
     class Config:
         strict = True
@@ -248,6 +255,7 @@ _DTYPES: dict[str, dict[str, object]] = {
         "external_participants": "Int32",
         "output_shared": bool,
         "recorded": bool,
+        "source": pd.CategoricalDtype(USAGE_SOURCES),
     },
 }
 
