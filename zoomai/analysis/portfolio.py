@@ -18,6 +18,7 @@ from zoomai.analysis.exposure import TOTAL_COLUMNS, compare
 from zoomai.core.cluster import default_workers, open_workers
 from zoomai.core.errors import ZoomaiError, display
 from zoomai.core.paths import use_data_dir
+from zoomai.facts.factset import DEFAULT_FACTS
 from zoomai.tenants.tables import is_tenant_folder, load_tenant, resolve_tenant_path
 
 # tenant_id, configuration, the totals of zoomai.analysis.exposure.totals, and `pareto`: efficient
@@ -50,10 +51,12 @@ def portfolio_tenants(folder: Path | str) -> list[Path]:
     return found
 
 
-def _compare_one(tenant: str, configurations: list[Configuration], data: str | None) -> pd.DataFrame:
+def _compare_one(
+    tenant: str, configurations: list[Configuration], data: str | None, facts: str
+) -> pd.DataFrame:
     """One task: a tenant compared under the configurations (in a worker)."""
     use_data_dir(data)
-    return compare(load_tenant(tenant), configurations)
+    return compare(load_tenant(tenant), configurations, facts=facts)
 
 
 def portfolio_exposure(
@@ -61,11 +64,12 @@ def portfolio_exposure(
     configurations: Sequence[str | Configuration] | None = None,
     cluster: str | None = None,
     workers: int | None = None,
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """Every tenant (bundled ids or folders) under every configuration (default: every preset),
     one row each; columns PORTFOLIO_COLUMNS, tenants in the order given. Runs one task per
     tenant on `workers` processes of the built-in pool, or on the Dask cluster `cluster`
-    (`local` or `tcp://HOST:PORT`, see zoomai.core.cluster)."""
+    (`local` or `tcp://HOST:PORT`, see zoomai.core.cluster), under the fact set `facts`."""
     if not tenants:
         raise ZoomaiError("no tenants to analyse")
     names = list(load_configurations()) if configurations is None else list(configurations)
@@ -74,5 +78,6 @@ def portfolio_exposure(
     count = min(workers or default_workers(), len(paths))
     with open_workers(cluster, count) as backend:
         data = os.environ.get("ZOOMAI_DATA")
-        frames = list(backend.executor.map(_compare_one, paths, [configs] * len(paths), [data] * len(paths)))
+        n = len(paths)
+        frames = list(backend.executor.map(_compare_one, paths, [configs] * n, [data] * n, [facts] * n))
     return pd.concat(frames, ignore_index=True)[PORTFOLIO_COLUMNS]

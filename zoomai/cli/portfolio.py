@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 
 from zoomai.analysis.portfolio import expand_tenants, portfolio_exposure
-from zoomai.cli.conventions import add_cluster, add_config, add_format, epilog, positive
+from zoomai.cli.conventions import add_cluster, add_config, add_facts, add_format, epilog, positive
 from zoomai.core.output import write_table
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
-    table = portfolio_exposure(expand_tenants(args.tenants), args.config, args.cluster, args.workers)
+    table = portfolio_exposure(
+        expand_tenants(args.tenants), args.config, args.cluster, args.workers, facts=args.facts
+    )
     write_table(table, args.format)
     return 0
 
@@ -39,5 +41,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workers", type=positive, help="parallel tenants (default: min(4, CPUs))")
     add_cluster(p)
+    add_facts(p)
     add_format(p)
     p.set_defaults(func=cmd_portfolio)
