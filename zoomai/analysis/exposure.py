@@ -44,6 +44,15 @@ from zoomai.analysis.flows import (
     flows_for,
     window_kind,
 )
+from zoomai.analysis.usage_summary import (
+    Units,
+    UsageSummary,
+    key_code,
+    key_size,
+    participants,
+    summarise,
+    user_positions,
+)
 from zoomai.core.csvio import split_list
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.certainty import LOWER_BOUND
@@ -249,46 +258,49 @@ def _no_availability() -> pd.DataFrame:
 
 @dataclass
 class UsageKeys:
-    """Usage of one tenant as arrays: the usage key of each row (setting group, feature,
-    shared) and the bits of the (party, data category) pairs each row touches."""
+    """Usage of one tenant as arrays: the usage key of each row (setting group, then
+    usage_summary.KEY_COLUMNS: feature, shared) and its setting group."""
 
     key: np.ndarray
     group: np.ndarray
-    feature: np.ndarray
 
 
 def usage_keys(sc: Scenario) -> UsageKeys:
     usage = sc.tenant.usage
-    users, features = pd.Categorical(usage["user_id"]), pd.Categorical(usage["feature_id"])
-    user_pos = pd.Index(sc.tenant.users["user_id"]).get_indexer(users.categories)
-    feat_pos = pd.Index(sc.features).get_indexer(features.categories)
-    if (user_pos < 0).any() or (feat_pos < 0).any():
-        raise ZoomaiError(f"tenant {sc.tenant_id}: usage names users or features that do not exist")
-    group = sc.user_group[user_pos][users.codes]
-    feature = feat_pos[features.codes].astype(np.int64)
-    shared = usage["output_shared"].to_numpy().astype(np.int64)
-    return UsageKeys(key=(group * len(sc.features) + feature) * 2 + shared, group=group, feature=feature)
+    group = sc.user_group[user_positions(usage, sc.tenant.users["user_id"], sc.tenant_id)]
+    code = key_code(usage, sc.features, sc.tenant_id)
+    return UsageKeys(key=group * key_size(sc.features) + code, group=group)
 
 
-def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
-    """Per usage key: people without notice = a * internal + b * external participants."""
-    n_keys = len(sc.groups) * len(sc.features) * 2
-    a, b = np.zeros(n_keys), np.zeros(n_keys)
+def _row_units(sc: Scenario, rows: UsageKeys) -> Units:
+    """Every usage row as a unit entry: people count once per activity and setting group."""
+    internal, external = participants(sc.tenant.usage)
+    unit = sc.tenant.usage["activity_id"].to_numpy() * len(sc.groups) + rows.group
+    return Units(unit=unit, key=rows.key, internal=internal, external=external)
+
+
+def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per usage key: people without notice = (a * internal + b * external participants) / d.
+    Whole numbers a, b over the number of users d (a share of clients is a count over d), so
+    sums are exact, whatever their order (rows or summarised activities)."""
+    n_keys = len(sc.groups) * key_size(sc.features)
+    a, b = np.zeros(n_keys, dtype=np.int64), np.zeros(n_keys, dtype=np.int64)
     versions = sc.tenant.users["client_version"]
+    d = max(len(versions), 1)
     for rule in load_notice_rules().itertuples(index=False):
         f = sc.features.index(rule.feature_id)
         client = rule.mechanism == "client_version"
-        share = share_below(versions, str(policy.value(rule.fact))) if client else 0.0
+        below = round(share_below(versions, str(policy.value(rule.fact))) * len(versions)) if client else 0
         for g, options in enumerate(sc.groups):
             if client:
-                coef = (share if rule.people == "all" else 0.0, share)
+                coef = (below if rule.people == "all" else 0, below)
             elif rule.mechanism == "setting":
-                coef = (0.0, 0.0 if options.settings.get(rule.setting) is True else 1.0)
+                coef = (0, 0 if options.settings.get(rule.setting) is True else d)
             else:
-                coef = (1.0 if rule.people == "all" else 0.0, 1.0)
+                coef = (d if rule.people == "all" else 0, d)
             k = (g * len(sc.features) + f) * 2
             a[k : k + 2], b[k : k + 2] = coef
-    return a, b
+    return a, b, d
 
 
 @dataclass
@@ -310,12 +322,29 @@ def _check_bound(bound: str) -> None:
 
 
 def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> Result:
-    """Weigh a scenario's flows by its tenant's usage. `bound`: which bound the unsuffixed
-    totals (and so the exposure score) give: max (every flow) or min (stated flows only)."""
+    """Weigh a scenario's flows by its tenant's usage rows. `bound`: which bound the unsuffixed
+    totals (and so the exposure score) give: max (every flow) or min (stated flows only).
+    The reference for analyse_summary (which gives the same Result from a usage summary)."""
     _check_bound(bound)
-    policy = policy or load_policy()
     rows = usage_keys(sc)
-    counts = np.bincount(rows.key, minlength=len(sc.groups) * len(sc.features) * 2)
+    counts = np.bincount(rows.key, minlength=len(sc.groups) * key_size(sc.features))
+    return weigh(sc, counts, _row_units(sc, rows), policy or load_policy(), bound)
+
+
+def analyse_summary(
+    sc: Scenario, summary: UsageSummary, policy: Policy | None = None, bound: str = "max"
+) -> Result:
+    """The Result of `analyse`, from the tenant's usage summary instead of its usage rows (the
+    scenario's setting groups must be unions of the summary's user classes)."""
+    _check_bound(bound)
+    if summary.features != sc.features:
+        raise ZoomaiError("the usage summary was made for another feature matrix")
+    counts, units = summary.project(sc.user_group, len(sc.groups))
+    return weigh(sc, counts, units, policy or load_policy(), bound)
+
+
+def weigh(sc: Scenario, counts: np.ndarray, units: Units, policy: Policy, bound: str) -> Result:
+    """The Result of a scenario given its uses per usage key (`counts`) and its people units."""
     items = _item_figures(sc.flows, counts, sc.region)
     # one row per (flow, data category): a content item of several categories counts in each
     flows = items.assign(data_category=items["data_category"].map(split_list)).explode(
@@ -324,7 +353,7 @@ def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> R
     pair_cols = ["party", "party_kind", "data_category"]
     pair, pairs = _factorize_rows(flows[pair_cols])
     flows["pair"] = pair
-    people = _people(sc, flows, rows, policy)
+    people = _people(sc, flows, units, policy)
     table = flows.groupby("pair")[[*RECORD_FIGURES, "records_min", "record_days_min"]].sum()
     table = table.join(people["pairs"])
     labels = pd.DataFrame(list(pairs), columns=pair_cols)
@@ -335,14 +364,14 @@ def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> R
         pair_cols, ignore_index=True
     )
 
-    features = _features(sc, rows)
+    features = _features(sc, counts)
     at = {b: {**_total_figures(items, b), **people["totals"][b]} for b in BOUNDS}
     totals = {
         "tenant_id": sc.tenant_id,
         **{figure: at[bound][figure] for figure in FIGURES},
         "features_available": int((features["status"] != "lost").sum()),
         "features_in_use": int((features["uses"] > features["uses_lost"]).sum()),
-        "uses": len(sc.tenant.usage),
+        "uses": int(counts.sum()),
         "uses_lost": int(features["uses_lost"].sum()),
         "bound": bound,
         **{f"{figure}_{b}": at[b][figure] for figure in TOTAL_BOUNDED for b in BOUNDS},
@@ -400,12 +429,11 @@ def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.Da
 PEOPLE = ["people_internal", "people_external", "people_without_notice"]
 
 
-def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) -> dict:
-    """People per (party, category) pair, once per activity and setting group, and in total, at
-    both bounds: bit p of an activity's mask marks pair p reached by any flow, bit p + n_pairs
-    pair p reached by a stated flow (the lower bound)."""
-    usage = sc.tenant.usage
-    n_keys = len(sc.groups) * len(sc.features) * 2
+def _people(sc: Scenario, flows: pd.DataFrame, units: Units, policy: Policy) -> dict:
+    """People per (party, category) pair, once per unit (activity and setting group), and in
+    total, at both bounds: bit p of a unit's mask marks pair p reached by any flow, bit
+    p + n_pairs pair p reached by a stated flow (the lower bound)."""
+    n_keys = len(sc.groups) * key_size(sc.features)
     n_pairs = int(flows["pair"].max()) + 1 if len(flows) else 0
     bits = np.r_[flows["pair"].to_numpy(), flows.loc[flows["lower"], "pair"].to_numpy() + n_pairs]
     key_cols = [flows[k].to_numpy() for k in ("k1", "k0")]
@@ -417,19 +445,19 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
     for keys in keys_of:
         ok = keys >= 0
         np.bitwise_or.at(mask, (keys[ok], word[ok]), bit[ok])
-    a, b = _without_notice_coefficients(sc, policy)
-    row_mask = mask[rows.key]
+    a, b, d = _without_notice_coefficients(sc, policy)
+    row_mask = mask[units.key]
     touched = row_mask.any(axis=1)
-    internal = usage["internal_participants"].to_numpy(dtype=np.int64, na_value=0)[touched]
-    external = usage["external_participants"].to_numpy(dtype=np.int64, na_value=0)[touched]
-    unit = usage["activity_id"].to_numpy()[touched] * len(sc.groups) + rows.group[touched]
+    internal, external, unit = units.internal[touched], units.external[touched], units.unit[touched]
+    weight = None if units.weight is None else units.weight[touched]
     row_mask = row_mask[touched]
-    no_notice = a[rows.key[touched]] * internal + b[rows.key[touched]] * external
+    no_notice = a[units.key[touched]] * internal + b[units.key[touched]] * external
     if len(unit) and not (np.diff(unit) >= 0).all():
         order = np.argsort(unit, kind="stable")
         unit, row_mask, internal, external, no_notice = (
             x[order] for x in (unit, row_mask, internal, external, no_notice)
         )
+        weight = None if weight is None else weight[order]
     starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if len(unit) else np.array([], int)
     empty = len(starts) == 0
     unit_mask = np.bitwise_or.reduceat(row_mask, starts, axis=0) if not empty else row_mask
@@ -438,6 +466,8 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
         "people_external": np.maximum.reduceat(external, starts) if not empty else external,
         "people_without_notice": np.maximum.reduceat(no_notice, starts) if not empty else no_notice,
     }
+    if weight is not None:  # a summarised unit stands for `weight` activities
+        figures = {c: v * weight[starts] for c, v in figures.items()}
     combos, inverse = _distinct_rows(unit_mask)
     combo_sums = {c: np.bincount(inverse, weights=v, minlength=len(combos)) for c, v in figures.items()}
     per_bit = {c: np.zeros(2 * n_pairs) for c in figures}
@@ -460,10 +490,11 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
         "min": {c: float(v[reached_lower].sum()) for c, v in figures.items()},
     }
     counts = [f"{c}{suffix}" for c in PEOPLE[:2] for suffix in ("", "_min")]
-    pairs = pairs.round({"people_without_notice": 1, "people_without_notice_min": 1})
+    without = ["people_without_notice", "people_without_notice_min"]
+    pairs[without] = (pairs[without] / d).round(1)
     pairs = pairs.astype(dict.fromkeys(counts, "int64"))
     totals = {
-        b: {c: (round(v, 1) if c == "people_without_notice" else int(v)) for c, v in t.items()}
+        b: {c: (round(v / d, 1) if c == "people_without_notice" else int(v)) for c, v in t.items()}
         for b, t in totals.items()
     }
     return {"pairs": pairs, "totals": totals}
@@ -481,7 +512,7 @@ def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return masks[first], codes
 
 
-def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
+def _features(sc: Scenario, counts: np.ndarray) -> pd.DataFrame:
     """Per feature: users it is available to, uses, uses lost (feature unavailable to the user)."""
     avail = sc.available
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
@@ -494,9 +525,9 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
     off = avail[~avail["available"]]
     lost_key[off["group"].to_numpy() * n_f + pd.Index(sc.features).get_indexer(off["feature_id"])] = True
-    row_gf = rows.group * n_f + rows.feature
-    uses = np.bincount(rows.feature, minlength=n_f)
-    uses_lost = np.bincount(rows.feature[lost_key[row_gf]], minlength=n_f)
+    per_group = counts.reshape(len(sc.groups), n_f, -1).sum(axis=2)  # uses per group and feature
+    uses = per_group.sum(axis=0)
+    uses_lost = (per_group * lost_key.reshape(len(sc.groups), n_f)).sum(axis=0)
     out = avail.drop_duplicates("feature_id")[["feature_id", "product", "feature"]].set_index("feature_id")
     out = out.reindex(sc.features)
     out["users"] = int(size.sum())
@@ -582,18 +613,48 @@ def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "feat
     return pd.Series(~np.array(dominated, dtype=bool), index=frame.index, name="pareto")
 
 
+# How compare and what_if weigh each configuration: from a usage summary made once per tenant
+# (summary), or from the usage rows again for each (rows: the reference they are tested against).
+METHODS = ("summary", "rows")
+
+
+def _weigher(tenant: Tenant, scenarios: list[Scenario], policy: Policy, bound: str, method: str):
+    """A function scenario -> Result for scenarios of one tenant whose setting groups are
+    unions of the classes of users alike in every one of `scenarios`."""
+    if method not in METHODS:
+        raise ZoomaiError(f"unknown method {method!r}; expected one of {list(METHODS)}")
+    if method == "rows":
+        return lambda sc: analyse(sc, policy, bound)
+    classes, _ = _factorize_rows(pd.DataFrame({i: sc.user_group for i, sc in enumerate(scenarios)}))
+    summary = summarise(
+        tenant.usage, classes, tenant.users["user_id"], scenarios[0].features, scenarios[0].tenant_id
+    )
+    return lambda sc: analyse_summary(sc, summary, policy, bound)
+
+
 def compare(
     tenant: Tenant,
     configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr"),
     bound: str = "max",
+    method: str = "summary",
 ) -> pd.DataFrame:
     """Totals side by side: one row per (tenant, configuration), TOTAL_COLUMNS plus
     `configuration` and `pareto` (efficient among the configurations compared, per tenant:
-    exposure score at `bound` against features available)."""
-    frames = []
-    for config in configurations:
-        c = _configuration(config)
-        frames.append(totals(tenant, c, bound=bound).assign(configuration=c.name))
+    exposure score at `bound` against features available). `method`: see METHODS."""
+    _check_bound(bound)
+    configs = [_configuration(c) for c in configurations]
+    policy = load_policy()
+    results: list[list[dict]] = [[] for _ in configs]
+    for tid in tenant_ids(tenant):
+        one = one_tenant(tenant, tid)
+        scenarios = [scenario(one, c, policy=policy) for c in configs]
+        weigh_one = _weigher(one, scenarios, policy, bound, method) if scenarios else None
+        for i, sc in enumerate(scenarios):
+            results[i].append(weigh_one(sc).totals)
+    frames = [
+        pd.DataFrame(rows, columns=TOTAL_COLUMNS).assign(configuration=c.name)
+        for c, rows in zip(configs, results, strict=True)
+    ]
     table = pd.concat(frames, ignore_index=True)
     table["pareto"] = pd.concat([pareto(part) for _, part in table.groupby("tenant_id", sort=False)])
     return table[["tenant_id", "configuration", *TOTAL_COLUMNS[1:], "pareto"]]
@@ -666,12 +727,15 @@ def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool
     return bool((wide[key] == value).all())
 
 
-def what_if(tenant: Tenant, base: str | Configuration = "default", bound: str = "max") -> pd.DataFrame:
+def what_if(
+    tenant: Tenant, base: str | Configuration = "default", bound: str = "max", method: str = "summary"
+) -> pd.DataFrame:
     """Single setting changes on `base` ranked by exposure removed against features lost;
     columns WHAT_IF_COLUMNS, figures at `bound` (max: every flow; min: stated flows only).
     Changes that alter no figure are left out. `pareto` marks changes no other change (or the
     base) beats on both exposure score and features available; rank orders Pareto-efficient
-    changes first, then by score removed, then fewer features lost."""
+    changes first, then by score removed, then fewer features lost. `method`: see METHODS (every
+    change only merges setting groups of the base, so one summary serves them all)."""
     _check_bound(bound)
     base_config = _configuration(base)
     policy = load_policy()
@@ -680,13 +744,15 @@ def what_if(tenant: Tenant, base: str | Configuration = "default", bound: str = 
         applied = apply_configuration(one_tenant(tenant, tid), base_config)
         wide = flow_settings(applied)
         memo: dict = {}
-        ref = analyse(scenario_from(applied, wide, policy=policy, memo=memo), policy, bound).totals
+        base_sc = scenario_from(applied, wide, policy=policy, memo=memo)
+        weigh_one = _weigher(applied, [base_sc], policy, bound, method)
+        ref = weigh_one(base_sc).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
             if _in_force(applied, wide, key, value):
                 continue  # already so for every user: nothing would change
             changed = scenario_from(*with_change(applied, wide, key, value), policy=policy, memo=memo)
-            t = analyse(changed, policy, bound).totals
+            t = weigh_one(changed).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):
                 rows.append({"change": label, "key": key, "value": value, **t})
         table = pd.DataFrame(rows)

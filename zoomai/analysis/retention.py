@@ -14,12 +14,14 @@ import pandas as pd
 from zoomai.analysis.configurations import Configuration
 from zoomai.analysis.exposure import (
     SCORE_HORIZON_DAYS,
+    Scenario,
     each_tenant,
     one_tenant,
     scenario,
     tenant_ids,
     usage_keys,
 )
+from zoomai.analysis.usage_summary import key_size
 from zoomai.core.csvio import split_list
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN, load_policy
 from zoomai.tenants.tables import Tenant
@@ -54,25 +56,32 @@ def retention_inventory(
         day = usage["time"].dt.floor("D")
         first = day.min()
         day_index = (day - first).dt.days.to_numpy(dtype=np.int64)
-        n_days = int(day_index.max()) + 1 + days_after
-        n_keys = len(sc.groups) * len(sc.features) * 2
+        n_days = int(day_index.max()) + 1
+        n_keys = len(sc.groups) * key_size(sc.features)
         created = np.bincount(usage_keys(sc).key * n_days + day_index, minlength=n_keys * n_days)
-        created = created.reshape(n_keys, n_days)
-        flows = sc.flows
-        k0 = flows["k0"].to_numpy()
-        made = created[flows["k1"].to_numpy()] + np.where((k0 >= 0)[:, None], created[np.maximum(k0, 0)], 0)
-        total = np.cumsum(made, axis=1)
-        lag = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
-        held = total.copy()
-        for i in np.flatnonzero((flows["window"] == "bounded").to_numpy() & (lag < n_days)):
-            held[i, lag[i] :] -= total[i, : n_days - lag[i]]  # held on days t .. t + max - 1
-        frame = pd.DataFrame(held, index=pd.MultiIndex.from_frame(flows[["party", "party_kind", "window"]]))
-        frame = frame.groupby(level=[0, 1, 2]).sum()
-        frame.columns = pd.date_range(first, periods=n_days, freq="D")
-        long = frame.stack().rename("records_held").reset_index()
-        long.columns = ["party", "party_kind", "window", "date", "records_held"]
-        frames.append(long.assign(tenant_id=tid)[INVENTORY_COLUMNS])
+        frames.append(inventory(sc, first, created.reshape(n_keys, n_days), days_after))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INVENTORY_COLUMNS)
+
+
+def inventory(sc: Scenario, first: pd.Timestamp, created: np.ndarray, days_after: int) -> pd.DataFrame:
+    """The retention inventory of a scenario (INVENTORY_COLUMNS) from the uses per usage key and
+    day (`created`: keys x days, day 0 = `first`)."""
+    flows = sc.flows
+    n_days = created.shape[1] + days_after
+    created = np.pad(created, ((0, 0), (0, days_after)))
+    k0 = flows["k0"].to_numpy()
+    made = created[flows["k1"].to_numpy()] + np.where((k0 >= 0)[:, None], created[np.maximum(k0, 0)], 0)
+    total = np.cumsum(made, axis=1)
+    lag = flows["retention_max_days"].fillna(0).to_numpy(dtype=np.int64)
+    held = total.copy()
+    for i in np.flatnonzero((flows["window"] == "bounded").to_numpy() & (lag < n_days)):
+        held[i, lag[i] :] -= total[i, : n_days - lag[i]]  # held on days t .. t + max - 1
+    frame = pd.DataFrame(held, index=pd.MultiIndex.from_frame(flows[["party", "party_kind", "window"]]))
+    frame = frame.groupby(level=[0, 1, 2]).sum()
+    frame.columns = pd.date_range(first, periods=n_days, freq="D")
+    long = frame.stack().rename("records_held").reset_index()
+    long.columns = ["party", "party_kind", "window", "date", "records_held"]
+    return long.assign(tenant_id=sc.tenant_id)[INVENTORY_COLUMNS]
 
 
 def residency(tenant: Tenant, configuration: str | Configuration = "default") -> pd.DataFrame:
