@@ -185,7 +185,7 @@ def summarise(
     weight, entries = _signatures(activity, class_key, internal, external)
     day_uses = None
     if days:
-        day = usage["time"].to_numpy().astype("datetime64[ms]").astype(np.int64) // MS_PER_DAY
+        day = pd.DatetimeIndex(usage["time"]).as_unit("ms").asi8 // MS_PER_DAY
         day_uses = pd.Series(1, index=pd.MultiIndex.from_arrays([class_key, day])).groupby(level=[0, 1]).sum()
     return UsageSummary(
         features=list(features),
@@ -206,33 +206,50 @@ def _signatures(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Distinct activities: how many activities have each signature (the sequence of their
     rows' (key, internal, external), in row order) and the entries of each signature
-    (signature, key, internal, external). Identical sequences are found by factorising them
-    one position at a time (a few passes: activities have few rows)."""
-    if len(activity) and not (np.diff(activity) >= 0).all():
+    (signature, key, internal, external), signatures in order of first appearance. Identical
+    sequences are found by factorising them one position at a time (activities have few rows)."""
+    step = np.diff(activity)
+    if (step < 0).any():
         order = np.argsort(activity, kind="stable")
         activity, key, internal, external = (x[order] for x in (activity, key, internal, external))
+        step = np.diff(activity)
     n = len(activity)
-    starts = np.flatnonzero(np.r_[True, activity[1:] != activity[:-1]]) if n else np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, step != 0]) if n else np.zeros(0, np.int64)
     length = np.diff(np.r_[starts, n])
-    entry = np.zeros(n, dtype=np.int64)
-    for column in (key, internal, external):  # entry code of (key, internal, external)
-        entry, _ = pd.factorize(entry * (int(column.max(initial=0)) + 1) + column)
-    n_entries = int(entry.max(initial=-1)) + 2
+    entry, n_entries = _entry_codes(key, internal, external, n)
     sig = np.zeros(len(starts), dtype=np.int64)
-    top = 1
+    top = 0
     for k in range(int(length.max(initial=0))):
-        live = np.flatnonzero(length > k)
-        codes, uniques = pd.factorize(sig[live] * n_entries + entry[starts[live] + k] + 1)
+        live = np.flatnonzero(length > k) if k else slice(None)
+        codes, uniques = pd.factorize(sig[live] * n_entries + entry[starts[live] + k])
         sig[live] = codes + top  # new codes, apart from those of shorter activities
         top += len(uniques)
-    sig, _ = pd.factorize(sig)
-    weight = np.bincount(sig).astype(np.int64)
-    first = pd.Series(sig).drop_duplicates().index.to_numpy()  # codes are in order of appearance
+    weight = np.bincount(sig, minlength=top)
+    first = np.zeros(top, dtype=np.int64)
+    first[sig[::-1]] = np.arange(len(sig) - 1, -1, -1)  # the last write wins: first activities
+    used = np.flatnonzero(weight)
+    used = used[np.argsort(first[used], kind="stable")]  # in order of first appearance
+    first, weight = first[used], weight[used]
     lengths = length[first]
     offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     row = np.repeat(starts[first], lengths) + offsets
     entry_sig = np.repeat(np.arange(len(first), dtype=np.int64), lengths)
-    return weight, [entry_sig, key[row], internal[row], external[row]]
+    return weight.astype(np.int64), [entry_sig, key[row], internal[row], external[row]]
+
+
+def _entry_codes(
+    key: np.ndarray, internal: np.ndarray, external: np.ndarray, n: int
+) -> tuple[np.ndarray, int]:
+    """A code per (key, internal, external) and the number of codes: the three packed into one
+    number where that leaves room for n signature codes times it in 62 bits (the usual case),
+    else factorised."""
+    bits = [int(x.max(initial=0)).bit_length() for x in (key, internal, external)]
+    if sum(bits) + n.bit_length() <= 62:
+        return (key << (bits[1] + bits[2])) | (internal << bits[2]) | external, 1 << sum(bits)
+    entry = np.zeros(len(key), dtype=np.int64)
+    for column in (key, internal, external):
+        entry, _ = pd.factorize(entry * (int(column.max(initial=0)) + 1) + column)
+    return entry, int(entry.max(initial=-1)) + 1
 
 
 def merge(summaries: Iterable[UsageSummary]) -> UsageSummary:
