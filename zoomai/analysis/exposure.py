@@ -23,7 +23,7 @@ the upper bound; totals, compare, what-if and the Pareto front take `bound="min"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,12 +45,13 @@ from zoomai.analysis.flows import (
     window_kind,
 )
 from zoomai.analysis.usage_summary import (
+    Summariser,
     Units,
     UsageSummary,
     key_code,
     key_size,
     participants,
-    summarise,
+    summary_from_rows,
     user_positions,
 )
 from zoomai.core.csvio import split_list
@@ -618,17 +619,28 @@ def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "feat
 METHODS = ("summary", "rows")
 
 
-def _weigher(tenant: Tenant, scenarios: list[Scenario], policy: Policy, bound: str, method: str):
+def user_classes(scenarios: Sequence[Scenario]) -> np.ndarray:
+    """Each user's class: users alike in the setting groups of every scenario (of one tenant)."""
+    return _factorize_rows(pd.DataFrame({i: sc.user_group for i, sc in enumerate(scenarios)}))[0]
+
+
+def _weigher(
+    tenant: Tenant,
+    scenarios: list[Scenario],
+    policy: Policy,
+    bound: str,
+    method: str,
+    summariser: Summariser | None,
+) -> Callable[[Scenario], Result]:
     """A function scenario -> Result for scenarios of one tenant whose setting groups are
     unions of the classes of users alike in every one of `scenarios`."""
     if method not in METHODS:
         raise ZoomaiError(f"unknown method {method!r}; expected one of {list(METHODS)}")
     if method == "rows":
+        if summariser is not None:
+            raise ZoomaiError("method 'rows' reads tenant.usage; a summariser needs method 'summary'")
         return lambda sc: analyse(sc, policy, bound)
-    classes, _ = _factorize_rows(pd.DataFrame({i: sc.user_group for i, sc in enumerate(scenarios)}))
-    summary = summarise(
-        tenant.usage, classes, tenant.users["user_id"], scenarios[0].features, scenarios[0].tenant_id
-    )
+    summary = (summariser or summary_from_rows)(tenant, user_classes(scenarios), scenarios[0].features)
     return lambda sc: analyse_summary(sc, summary, policy, bound)
 
 
@@ -637,10 +649,13 @@ def compare(
     configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr"),
     bound: str = "max",
     method: str = "summary",
+    summariser: Summariser | None = None,
 ) -> pd.DataFrame:
     """Totals side by side: one row per (tenant, configuration), TOTAL_COLUMNS plus
     `configuration` and `pareto` (efficient among the configurations compared, per tenant:
-    exposure score at `bound` against features available). `method`: see METHODS."""
+    exposure score at `bound` against features available). `method`: see METHODS;
+    `summariser`: makes the usage summary (default: from tenant.usage; see
+    zoomai.analysis.partitioned for usage read partition by partition)."""
     _check_bound(bound)
     configs = [_configuration(c) for c in configurations]
     policy = load_policy()
@@ -648,7 +663,7 @@ def compare(
     for tid in tenant_ids(tenant):
         one = one_tenant(tenant, tid)
         scenarios = [scenario(one, c, policy=policy) for c in configs]
-        weigh_one = _weigher(one, scenarios, policy, bound, method) if scenarios else None
+        weigh_one = _weigher(one, scenarios, policy, bound, method, summariser) if scenarios else None
         for i, sc in enumerate(scenarios):
             results[i].append(weigh_one(sc).totals)
     frames = [
@@ -728,14 +743,18 @@ def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool
 
 
 def what_if(
-    tenant: Tenant, base: str | Configuration = "default", bound: str = "max", method: str = "summary"
+    tenant: Tenant,
+    base: str | Configuration = "default",
+    bound: str = "max",
+    method: str = "summary",
+    summariser: Summariser | None = None,
 ) -> pd.DataFrame:
     """Single setting changes on `base` ranked by exposure removed against features lost;
     columns WHAT_IF_COLUMNS, figures at `bound` (max: every flow; min: stated flows only).
     Changes that alter no figure are left out. `pareto` marks changes no other change (or the
     base) beats on both exposure score and features available; rank orders Pareto-efficient
-    changes first, then by score removed, then fewer features lost. `method`: see METHODS (every
-    change only merges setting groups of the base, so one summary serves them all)."""
+    changes first, then by score removed, then fewer features lost. `method`, `summariser`: see
+    compare (every change only merges setting groups of the base: one summary serves all)."""
     _check_bound(bound)
     base_config = _configuration(base)
     policy = load_policy()
@@ -745,7 +764,7 @@ def what_if(
         wide = flow_settings(applied)
         memo: dict = {}
         base_sc = scenario_from(applied, wide, policy=policy, memo=memo)
-        weigh_one = _weigher(applied, [base_sc], policy, bound, method)
+        weigh_one = _weigher(applied, [base_sc], policy, bound, method, summariser)
         ref = weigh_one(base_sc).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from zoomai.core.errors import ZoomaiError
+from zoomai.tenants.tables import Tenant
 
 # The columns of a use that, with the user's setting group, make its usage key (feature_id
 # first: figures per feature sum over the others). Adding a column here and its values in
@@ -199,6 +201,21 @@ def summarise(
         day_uses=day_uses,
         rows=len(usage),
     )
+
+
+class Summariser(Protocol):
+    """Makes the usage summary of one tenant (its users in `classes`, users table order)."""
+
+    def __call__(
+        self, tenant: Tenant, classes: np.ndarray, features: list[str], days: bool = False
+    ) -> UsageSummary: ...
+
+
+def summary_from_rows(
+    tenant: Tenant, classes: np.ndarray, features: list[str], days: bool = False
+) -> UsageSummary:
+    """The Summariser of a tenant whose usage is in memory (tenant.usage)."""
+    return summarise(tenant.usage, classes, tenant.users["user_id"], features, tenant.tenant_id, days)
 
 
 def _signatures(

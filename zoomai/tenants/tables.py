@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -361,14 +361,15 @@ PARTITION_ROWS = 1_000_000  # rows per partition file, at most (whole activities
 def save_tenant(
     tenant: Tenant,
     folder: Path | str,
-    extra_files: dict[str, str] | None = None,
+    extra_files: dict[str, str | Callable[[], str]] | None = None,
     partitioned: bool = False,
     usage_parts: Iterable[pd.DataFrame] | None = None,
 ) -> Path:
-    """Validate, then write one Parquet file per table (plus `extra_files`, name -> text) into
-    `folder`, atomically. `partitioned`: usage as monthly partitions (see the module doc);
-    `usage_parts`: the usage, given in parts of whole activities (each validated as it comes,
-    for tenants larger than memory; `tenant.usage` must then be empty), partitioned.
+    """Validate, then write one Parquet file per table (plus `extra_files`, name -> text, or a
+    function giving the text once the tables are written) into `folder`, atomically.
+    `partitioned`: usage as monthly partitions (see the module doc); `usage_parts`: the usage
+    given in parts of whole activities (each validated as it comes, for tenants larger than
+    memory; `tenant.usage` must then be empty), partitioned.
 
     The tables are written to a temporary folder beside `folder`, which then replaces it, so a
     failure never leaves a half-written tenant; only an empty folder or a tenant folder is
@@ -388,7 +389,7 @@ def save_tenant(
             table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         for name, text in (extra_files or {}).items():
-            (tmp / name).write_text(text, encoding="utf-8")
+            (tmp / name).write_text(text if isinstance(text, str) else text(), encoding="utf-8")
     return folder
 
 
