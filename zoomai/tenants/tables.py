@@ -484,25 +484,32 @@ def _check_categories(path: Path, column: str, values: pd.Series, dtype: object)
 
 
 def _read_table(path: Path, name: str, paths: list[Path] | None = None) -> pd.DataFrame:
-    """One table from a Parquet file (or from the files `paths`, as one), with its dtypes'
-    categories; DataError naming the file if it cannot be read."""
+    """One table from a Parquet file (or from the files `paths`, as one table read from the
+    folder `path`), with its dtypes' categories; DataError naming the file if it cannot be read."""
+    if paths is None:
+        table = _read_arrow(path, lambda: pq.read_table(path))
+    elif paths:
+        parts = [_read_arrow(p, lambda p=p: pq.read_table(p)) for p in paths]
+        table = _read_arrow(path, lambda: pa_arrow.concat_tables(parts))
+    else:
+        return coerce(name, [])
+    frame = _read_arrow(path, table.to_pandas)
+    # Parquet does not keep the categories of an empty categorical column: restore them
+    # (a value outside fixed categories would silently become empty: refused first).
+    categorical = {
+        c: t
+        for c, t in _DTYPES[name].items()
+        if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
+    }
+    for column, dtype in categorical.items():
+        _check_categories(path, column, frame[column], dtype)
+    return _read_arrow(path, lambda: frame.astype(categorical))
+
+
+def _read_arrow(path: Path, read: Callable[[], object]):
+    """read(), with the errors of reading Parquet as a DataError naming `path`."""
     try:
-        if paths is None:
-            frame = pq.read_table(path).to_pandas()
-        elif paths:
-            frame = pa_arrow.concat_tables([pq.read_table(p) for p in paths]).to_pandas()
-        else:
-            frame = coerce(name, [])
-        # Parquet does not keep the categories of an empty categorical column: restore them
-        # (a value outside fixed categories would silently become empty: refused first).
-        categorical = {
-            c: t
-            for c, t in _DTYPES[name].items()
-            if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
-        }
-        for column, dtype in categorical.items():
-            _check_categories(path, column, frame[column], dtype)
-        return frame.astype(categorical)
+        return read()
     except OSError as exc:
         raise DataError(path, [Problem(None, None, f"cannot read the file: {os_error_text(exc)}")]) from None
     except (pa_arrow.ArrowException, ValueError, TypeError) as exc:
@@ -545,7 +552,7 @@ def usage_parts(spec: str | Path, tenant: Tenant) -> Iterator[pd.DataFrame]:
     split between partitions."""
     folder = resolve_tenant_path(spec)
     files = partition_files(folder)
-    if not files:
+    if not (folder / USAGE_PARTITIONS).is_dir():
         yield validate_usage(_read_table(folder / "usage.parquet", "usage"), tenant, folder / "usage.parquet")
         return
     for path in files:
