@@ -558,17 +558,17 @@ def usage_parts(spec: str | Path, tenant: Tenant) -> Iterator[pd.DataFrame]:
     for path in files:
         part = validate_usage(_read_table(path, "usage"), tenant, path)
         month = path.parent.name.removeprefix("month=")
-        first = part.groupby("activity_id", observed=True)["time"].min().dt.strftime("%Y-%m")
-        if (first != month).any():
-            activity = first.index[(first != month).to_numpy()][0]
-            raise DataError(
-                path,
-                [
-                    Problem(
-                        None, "usage.time", f"activity {activity} began in {first[activity]}, not in {month}"
-                    )
-                ],
-            )
+        try:
+            start = pd.Timestamp(f"{month}-01", tz="UTC")
+        except ValueError:
+            raise DataError(path, [Problem(None, None, "expected a folder month=YYYY-MM")]) from None
+        first = part.groupby("activity_id")["time"].min()
+        outside = (first < start) | (first >= start + pd.DateOffset(months=1))
+        if outside.any():
+            activity = first.index[outside.to_numpy()][0]
+            began = f"{first[activity]:%Y-%m}"
+            problem = Problem(None, "usage.time", f"activity {activity} began in {began}, not in {month}")
+            raise DataError(path, [problem])
         yield part
 
 
