@@ -185,10 +185,7 @@ def summarise(
     internal, external = participants(usage)
     activity = usage["activity_id"].to_numpy(dtype=np.int64)
     weight, entries = _signatures(activity, class_key, internal, external)
-    day_uses = None
-    if days:
-        day = pd.DatetimeIndex(usage["time"]).as_unit("ms").asi8 // MS_PER_DAY
-        day_uses = pd.Series(1, index=pd.MultiIndex.from_arrays([class_key, day])).groupby(level=[0, 1]).sum()
+    day_uses = _day_uses(usage, class_key, n_keys) if days else None
     return UsageSummary(
         features=list(features),
         classes=classes,
@@ -216,6 +213,17 @@ def summary_from_rows(
 ) -> UsageSummary:
     """The Summariser of a tenant whose usage is in memory (tenant.usage)."""
     return summarise(tenant.usage, classes, tenant.users["user_id"], features, tenant.tenant_id, days)
+
+
+def _day_uses(usage: pd.DataFrame, class_key: np.ndarray, n_keys: int) -> pd.Series:
+    """Uses per (class key, UTC day number) where there are any (counted densely over the
+    days the rows span: a partition spans a month)."""
+    day = pd.DatetimeIndex(usage["time"]).as_unit("ms").asi8 // MS_PER_DAY
+    first = int(day.min(initial=0))
+    span = int(day.max(initial=0)) - first + 1
+    counts = np.bincount(class_key * span + (day - first), minlength=n_keys * span)
+    used = np.flatnonzero(counts)
+    return pd.Series(counts[used], index=pd.MultiIndex.from_arrays([used // span, used % span + first]))
 
 
 def _signatures(
