@@ -243,10 +243,15 @@ def scenario_from(
 
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
-    """Codes of the distinct rows of `frame` (in order of appearance) and those rows as tuples
-    (hashing whole rows: much cheaper than a MultiIndex for many columns)."""
-    codes, uniques = pd.factorize(pd.Series(list(zip(*(frame[c] for c in frame.columns), strict=True))))
-    return codes, list(uniques)
+    """Codes of the distinct rows of `frame` (in order of appearance) and those rows as tuples:
+    each column factorised on its own, the codes combined column by column (much cheaper than
+    hashing whole rows or a MultiIndex), tuples built only for one row of each code."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        column_codes, values = pd.factorize(frame[column], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * len(values) + column_codes)
+    first = pd.Series(codes).drop_duplicates().index.to_numpy()  # codes are in order of appearance
+    return codes, list(frame.iloc[first].itertuples(index=False, name=None))
 
 
 def _no_flows() -> pd.DataFrame:
