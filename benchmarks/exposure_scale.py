@@ -47,27 +47,15 @@ def tenant_for(rows: int, seed: int):
     return tenant
 
 
-def duckdb_exposure(con, sc) -> pd.DataFrame:
-    """The exposure aggregates of one scenario in SQL."""
+def register_lookups(con, sc, users: pd.DataFrame, features: pd.DataFrame) -> None:
+    """The small tables both engines read: `ug` (users' setting groups: `users` with a column
+    of their positions in the users table, `pos`), `feats` (`features` with `pos`: position in
+    sc.features) and `fl` (the flows, one row per usage key and data category)."""
     from zoomai.analysis.exposure import NO_BORDER
     from zoomai.core.csvio import split_list
 
-    usage = sc.tenant.usage
-    # the same inputs zoomai reads: dictionary codes of user and feature, and small lookups
-    codes = pd.DataFrame(
-        {
-            "activity_id": usage["activity_id"].to_numpy(),
-            "user_code": usage["user_id"].cat.codes.to_numpy(),
-            "feature_code": usage["feature_id"].cat.codes.to_numpy(),
-            "shared": usage["output_shared"].to_numpy(),
-            "i": usage["internal_participants"].to_numpy(dtype="int32", na_value=0),
-            "e": usage["external_participants"].to_numpy(dtype="int32", na_value=0),
-        }
-    )
-    user_pos = pd.Index(sc.tenant.users["user_id"]).get_indexer(usage["user_id"].cat.categories)
-    ug = pd.DataFrame({"user_code": np.arange(len(user_pos)), "grp": sc.user_group[user_pos]})
-    feat_pos = pd.Index(sc.features).get_indexer(usage["feature_id"].cat.categories)
-    feats = pd.DataFrame({"feature_code": np.arange(len(feat_pos)), "f": feat_pos})
+    ug = users.assign(grp=sc.user_group[users.pop("pos").to_numpy()])
+    feats = features.assign(f=features.pop("pos"))
     flows = sc.flows.assign(data_category=sc.flows["data_category"].map(split_list))
     flows = flows.explode("data_category", ignore_index=True)
     keyed = pd.concat(
@@ -78,17 +66,20 @@ def duckdb_exposure(con, sc) -> pd.DataFrame:
         days=keyed["retention_max_days"].astype("float64"),
         border=~keyed["location"].isin([sc.region, *NO_BORDER]),
     ).drop(columns="retention_max_days")
-    for name, frame in {"usage": codes, "ug": ug, "feats": feats, "fl": keyed}.items():
+    for name, frame in {"ug": ug, "feats": feats, "fl": keyed}.items():
         con.register(name, frame)
+
+
+def exposure_sql(sc, uses: str) -> str:
+    """The exposure aggregates in SQL; `uses`: a query of the uses with columns activity_id,
+    grp (setting group), f (feature position), shared, i and e (participants)."""
     n_f = len(sc.features)
     # records: count uses per key, then join the (small) flows; people: each activity's set of
     # keys, activities with the same set summed, each set expanded to its (party, category) pairs
-    return con.execute(
-        f"""
+    return f"""
         WITH u AS (
-            SELECT u.activity_id, g.grp, u.i, u.e,
-                   (g.grp * {n_f} + f.f) * 2 + CAST(u.shared AS INTEGER) AS key
-            FROM usage u JOIN ug g USING (user_code) JOIN feats f USING (feature_code)
+            SELECT activity_id, grp, i, e, (grp * {n_f} + f) * 2 + CAST(shared AS INTEGER) AS key
+            FROM ({uses})
         ), per_key AS (
             SELECT key, COUNT(*) AS n FROM u GROUP BY key
         ), recs AS (
@@ -115,7 +106,34 @@ def duckdb_exposure(con, sc) -> pd.DataFrame:
         WHERE records > 0
         ORDER BY party, party_kind, data_category
         """
-    ).df()
+
+
+def duckdb_exposure(con, sc) -> pd.DataFrame:
+    """The exposure aggregates of one scenario in SQL, over the usage DataFrame."""
+    usage = sc.tenant.usage
+    # the same inputs zoomai reads: dictionary codes of user and feature, and small lookups
+    codes = pd.DataFrame(
+        {
+            "activity_id": usage["activity_id"].to_numpy(),
+            "user_code": usage["user_id"].cat.codes.to_numpy(),
+            "feature_code": usage["feature_id"].cat.codes.to_numpy(),
+            "shared": usage["output_shared"].to_numpy(),
+            "i": usage["internal_participants"].to_numpy(dtype="int32", na_value=0),
+            "e": usage["external_participants"].to_numpy(dtype="int32", na_value=0),
+        }
+    )
+    user_pos = pd.Index(sc.tenant.users["user_id"]).get_indexer(usage["user_id"].cat.categories)
+    feat_pos = pd.Index(sc.features).get_indexer(usage["feature_id"].cat.categories)
+    users = pd.DataFrame({"user_code": np.arange(len(user_pos)), "pos": user_pos})
+    register_lookups(
+        con, sc, users, pd.DataFrame({"feature_code": np.arange(len(feat_pos)), "pos": feat_pos})
+    )
+    con.register("usage", codes)
+    uses = (
+        "SELECT activity_id, grp, f, shared, i, e"
+        " FROM usage JOIN ug USING (user_code) JOIN feats USING (feature_code)"
+    )
+    return con.execute(exposure_sql(sc, uses)).df()
 
 
 def child(engine: str, rows: int, seed: int) -> dict:

@@ -28,7 +28,7 @@ source is the extra grouping column of the usage key (`UsageKeys.source`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -48,6 +48,16 @@ from zoomai.analysis.flows import (
     availability,
     flows_for,
     window_kind,
+)
+from zoomai.analysis.usage_summary import (
+    Summariser,
+    Units,
+    UsageSummary,
+    key_code,
+    key_size,
+    participants,
+    summary_from_rows,
+    user_positions,
 )
 from zoomai.core.csvio import split_list
 from zoomai.core.errors import ZoomaiError
@@ -252,10 +262,15 @@ def scenario_from(
 
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
-    """Codes of the distinct rows of `frame` (in order of appearance) and those rows as tuples
-    (hashing whole rows: much cheaper than a MultiIndex for many columns)."""
-    codes, uniques = pd.factorize(pd.Series(list(zip(*(frame[c] for c in frame.columns), strict=True))))
-    return codes, list(uniques)
+    """Codes of the distinct rows of `frame` (in order of appearance) and those rows as tuples:
+    each column factorised on its own, the codes combined column by column (much cheaper than
+    hashing whole rows or a MultiIndex), tuples built only for one row of each code."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        column_codes, values = pd.factorize(frame[column], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * len(values) + column_codes)
+    first = pd.Series(codes).drop_duplicates().index.to_numpy()  # codes are in order of appearance
+    return codes, list(frame.iloc[first].itertuples(index=False, name=None))
 
 
 def _no_flows() -> pd.DataFrame:
@@ -268,29 +283,21 @@ def _no_availability() -> pd.DataFrame:
 
 @dataclass
 class UsageKeys:
-    """Usage of one tenant as arrays: the usage key of each row (setting group, feature,
-    shared), its parts, and its usage source (index into USAGE_SOURCES): the extra grouping
-    column every figure is split by."""
+    """Usage of one tenant as arrays: the usage key of each row (setting group, then
+    usage_summary.KEY_COLUMNS: feature, shared), its setting group, and its usage source (index
+    into USAGE_SOURCES): the extra column every figure is split by."""
 
     key: np.ndarray
     group: np.ndarray
-    feature: np.ndarray
     source: np.ndarray
 
 
 def usage_keys(sc: Scenario) -> UsageKeys:
     usage = sc.tenant.usage
-    users, features = pd.Categorical(usage["user_id"]), pd.Categorical(usage["feature_id"])
-    user_pos = pd.Index(sc.tenant.users["user_id"]).get_indexer(users.categories)
-    feat_pos = pd.Index(sc.features).get_indexer(features.categories)
-    if (user_pos < 0).any() or (feat_pos < 0).any():
-        raise ZoomaiError(f"tenant {sc.tenant_id}: usage names users or features that do not exist")
-    group = sc.user_group[user_pos][users.codes]
-    feature = feat_pos[features.codes].astype(np.int64)
-    shared = usage["output_shared"].to_numpy().astype(np.int64)
+    group = sc.user_group[user_positions(usage, sc.tenant.users["user_id"], sc.tenant_id)]
+    code = key_code(usage, sc.features, sc.tenant_id)
     source = pd.Categorical(usage["source"], categories=USAGE_SOURCES).codes.astype(np.int64)
-    key = (group * len(sc.features) + feature) * 2 + shared
-    return UsageKeys(key=key, group=group, feature=feature, source=source)
+    return UsageKeys(key=group * key_size(sc.features) + code, group=group, source=source)
 
 
 def only_source(sc: Scenario, source: str) -> Scenario:
@@ -299,25 +306,35 @@ def only_source(sc: Scenario, source: str) -> Scenario:
     return replace(sc, tenant=Tenant(**{**vars(sc.tenant), "usage": usage[usage["source"] == source]}))
 
 
-def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
-    """Per usage key: people without notice = a * internal + b * external participants."""
-    n_keys = len(sc.groups) * len(sc.features) * 2
-    a, b = np.zeros(n_keys), np.zeros(n_keys)
+def _row_units(sc: Scenario, rows: UsageKeys) -> Units:
+    """Every usage row as a unit entry: people count once per activity and setting group."""
+    internal, external = participants(sc.tenant.usage)
+    unit = sc.tenant.usage["activity_id"].to_numpy() * len(sc.groups) + rows.group
+    return Units(unit=unit, key=rows.key, internal=internal, external=external)
+
+
+def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per usage key: people without notice = (a * internal + b * external participants) / d.
+    Whole numbers a, b over the number of users d (a share of clients is a count over d), so
+    sums are exact, whatever their order (rows or summarised activities)."""
+    n_keys = len(sc.groups) * key_size(sc.features)
+    a, b = np.zeros(n_keys, dtype=np.int64), np.zeros(n_keys, dtype=np.int64)
     versions = sc.tenant.users["client_version"]
+    d = max(len(versions), 1)
     for rule in load_notice_rules().itertuples(index=False):
         f = sc.features.index(rule.feature_id)
         client = rule.mechanism == "client_version"
-        share = share_below(versions, str(policy.value(rule.fact))) if client else 0.0
+        below = round(share_below(versions, str(policy.value(rule.fact))) * len(versions)) if client else 0
         for g, options in enumerate(sc.groups):
             if client:
-                coef = (share if rule.people == "all" else 0.0, share)
+                coef = (below if rule.people == "all" else 0, below)
             elif rule.mechanism == "setting":
-                coef = (0.0, 0.0 if options.settings.get(rule.setting) is True else 1.0)
+                coef = (0, 0 if options.settings.get(rule.setting) is True else d)
             else:
-                coef = (1.0 if rule.people == "all" else 0.0, 1.0)
+                coef = (d if rule.people == "all" else 0, d)
             k = (g * len(sc.features) + f) * 2
             a[k : k + 2], b[k : k + 2] = coef
-    return a, b
+    return a, b, d
 
 
 @dataclass
@@ -339,72 +356,113 @@ def _check_bound(bound: str) -> None:
 
 
 def analyse(sc: Scenario, policy: Policy | None = None, bound: str = "max") -> Result:
-    """Weigh a scenario's flows by its tenant's usage. `bound`: which bound the unsuffixed
-    totals (and so the exposure score) give: max (every flow) or min (stated flows only)."""
+    """Weigh a scenario's flows by its tenant's usage rows. `bound`: which bound the unsuffixed
+    totals (and so the exposure score) give: max (every flow) or min (stated flows only).
+    The reference for analyse_summary (which gives the same Result from a usage summary).
+    Usage of several sources gives one exposure table per source (people are counted per
+    activity, never across sources)."""
     _check_bound(bound)
     policy = policy or load_policy()
     rows = usage_keys(sc)
-    counts = np.bincount(rows.key, minlength=len(sc.groups) * len(sc.features) * 2)
+    n_keys = len(sc.groups) * key_size(sc.features)
+    counts = np.bincount(rows.key, minlength=n_keys)
+    by_source = {
+        s: np.bincount(rows.key[rows.source == i], minlength=n_keys)
+        for i, s in enumerate(USAGE_SOURCES)
+        if (rows.source == i).any()
+    }
+    result = weigh(sc, counts, _row_units(sc, rows), policy, bound, by_source)
+    if len(by_source) > 1:
+        parts = [analyse(only_source(sc, s), policy, bound).exposure for s in by_source]
+        result.exposure = pd.concat(parts, ignore_index=True).sort_values(
+            [*PAIR_COLUMNS, "source"], ignore_index=True
+        )
+    return result
+
+
+def analyse_summary(
+    sc: Scenario, summary: UsageSummary, policy: Policy | None = None, bound: str = "max"
+) -> Result:
+    """The Result of `analyse`, from the tenant's usage summary instead of its usage rows (the
+    scenario's setting groups must be unions of the summary's user classes; the usage of one
+    source: see `_weigher`)."""
+    _check_bound(bound)
+    if summary.features != sc.features:
+        raise ZoomaiError("the usage summary was made for another feature matrix")
+    if len(summary.sources) > 1:
+        raise ZoomaiError("usage of several sources is weighed from its rows (analyse)")
+    counts, units = summary.project(sc.user_group, len(sc.groups))
+    return weigh(sc, counts, units, policy or load_policy(), bound, dict.fromkeys(summary.sources, counts))
+
+
+PAIR_COLUMNS = ["party", "party_kind", "data_category"]
+
+
+def weigh(
+    sc: Scenario,
+    counts: np.ndarray,
+    units: Units,
+    policy: Policy,
+    bound: str,
+    by_source: dict[str, np.ndarray],
+) -> Result:
+    """The Result of a scenario given its uses per usage key (`counts`; `by_source`: the same
+    per usage source present) and its people units. The exposure rows name the source when
+    there is one (analyse splits them when there are several)."""
     items = _item_figures(sc.flows, counts, sc.region)
     # one row per (flow, data category): a content item of several categories counts in each
     flows = items.assign(data_category=items["data_category"].map(split_list)).explode(
         "data_category", ignore_index=True
     )
-    pair_cols = ["party", "party_kind", "data_category"]
-    pair, pairs = _factorize_rows(flows[pair_cols])
+    pair, pairs = _factorize_rows(flows[PAIR_COLUMNS])
     flows["pair"] = pair
-    people = _people(sc, flows, rows, policy)
+    people = _people(sc, flows, units, policy)
     table = flows.groupby("pair")[[*RECORD_FIGURES, "records_min", "record_days_min"]].sum()
     table = table.join(people["pairs"])
-    labels = pd.DataFrame(list(pairs), columns=pair_cols)
+    labels = pd.DataFrame(list(pairs), columns=PAIR_COLUMNS)
     exposure = labels.join(table, how="inner").assign(tenant_id=sc.tenant_id)
     for figure in BOUNDED_FIGURES:
         exposure[f"{figure}_max"] = exposure[figure]
-    present = [s for i, s in enumerate(USAGE_SOURCES) if (rows.source == i).any()]
-    if len(present) > 1:  # one table per source: people are counted per activity, never across
-        exposure = pd.concat(
-            [analyse(only_source(sc, s), policy).exposure for s in present], ignore_index=True
-        )
-    else:
-        exposure = exposure.assign(source=present[0] if present else USAGE_SOURCES[-1])
+    exposure = exposure.assign(source=next(iter(by_source), USAGE_SOURCES[-1]))
     exposure = exposure.loc[exposure["records"] > 0, EXPOSURE_COLUMNS].sort_values(
-        [*pair_cols, "source"], ignore_index=True
+        [*PAIR_COLUMNS, "source"], ignore_index=True
     )
     exposure["source"] = pd.Categorical(exposure["source"], categories=USAGE_SOURCES)
 
-    features = _features(sc, rows)
+    features = _features(sc, counts)
     at = {b: {**_total_figures(items, b), **people["totals"][b]} for b in BOUNDS}
     totals = {
         "tenant_id": sc.tenant_id,
         **{figure: at[bound][figure] for figure in FIGURES},
         "features_available": int((features["status"] != "lost").sum()),
         "features_in_use": int((features["uses"] > features["uses_lost"]).sum()),
-        "uses": len(sc.tenant.usage),
+        "uses": int(counts.sum()),
         "uses_lost": int(features["uses_lost"].sum()),
         "bound": bound,
         **{f"{figure}_{b}": at[b][figure] for figure in TOTAL_BOUNDED for b in BOUNDS},
-        **_source_totals(sc, rows, bound, at[bound]["records"]),
+        **_source_totals(sc, by_source, bound, at[bound]["records"]),
     }
     return Result(exposure=exposure, totals=totals, features=features, items=items)
 
 
-def _source_totals(sc: Scenario, rows: UsageKeys, bound: str, records: int) -> dict[str, int]:
+def _source_totals(
+    sc: Scenario, by_source: dict[str, np.ndarray], bound: str, records: int
+) -> dict[str, int]:
     """Uses and records (at `bound`; `records`: the tenant's, all sources) per usage source."""
-    n_keys = len(sc.groups) * len(sc.features) * 2
-    uses = np.bincount(rows.source, minlength=len(USAGE_SOURCES))
-    out = {f"uses_{s}": int(n) for s, n in zip(USAGE_SOURCES, uses, strict=True)}
-    for i, source in enumerate(USAGE_SOURCES):
-        if not uses[i]:
-            held = 0
-        elif uses[i] == len(rows.source):  # the only source
-            held = records
+    out: dict[str, int] = {}
+    for source in USAGE_SOURCES:
+        counts = by_source.get(source)
+        out[f"uses_{source}"] = 0 if counts is None else int(counts.sum())
+        if counts is None:
+            out[f"records_{source}"] = 0
+        elif len(by_source) == 1:  # the only source
+            out[f"records_{source}"] = records
         else:
-            items = _item_figures(
-                sc.flows, np.bincount(rows.key[rows.source == i], minlength=n_keys), sc.region
+            items = _item_figures(sc.flows, counts, sc.region)
+            out[f"records_{source}"] = int(
+                (items if bound == "max" else items[items["lower"]])["records"].sum()
             )
-            held = int((items if bound == "max" else items[items["lower"]])["records"].sum())
-        out[f"records_{source}"] = held
-    return out
+    return {figure: out[figure] for figure in SOURCE_FIGURES}
 
 
 RECORD_FIGURES = [
@@ -457,12 +515,11 @@ def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.Da
 PEOPLE = ["people_internal", "people_external", "people_without_notice"]
 
 
-def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) -> dict:
-    """People per (party, category) pair, once per activity and setting group, and in total, at
-    both bounds: bit p of an activity's mask marks pair p reached by any flow, bit p + n_pairs
-    pair p reached by a stated flow (the lower bound)."""
-    usage = sc.tenant.usage
-    n_keys = len(sc.groups) * len(sc.features) * 2
+def _people(sc: Scenario, flows: pd.DataFrame, units: Units, policy: Policy) -> dict:
+    """People per (party, category) pair, once per unit (activity and setting group), and in
+    total, at both bounds: bit p of a unit's mask marks pair p reached by any flow, bit
+    p + n_pairs pair p reached by a stated flow (the lower bound)."""
+    n_keys = len(sc.groups) * key_size(sc.features)
     n_pairs = int(flows["pair"].max()) + 1 if len(flows) else 0
     bits = np.r_[flows["pair"].to_numpy(), flows.loc[flows["lower"], "pair"].to_numpy() + n_pairs]
     key_cols = [flows[k].to_numpy() for k in ("k1", "k0")]
@@ -474,19 +531,19 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
     for keys in keys_of:
         ok = keys >= 0
         np.bitwise_or.at(mask, (keys[ok], word[ok]), bit[ok])
-    a, b = _without_notice_coefficients(sc, policy)
-    row_mask = mask[rows.key]
+    a, b, d = _without_notice_coefficients(sc, policy)
+    row_mask = mask[units.key]
     touched = row_mask.any(axis=1)
-    internal = usage["internal_participants"].to_numpy(dtype=np.int64, na_value=0)[touched]
-    external = usage["external_participants"].to_numpy(dtype=np.int64, na_value=0)[touched]
-    unit = usage["activity_id"].to_numpy()[touched] * len(sc.groups) + rows.group[touched]
+    internal, external, unit = units.internal[touched], units.external[touched], units.unit[touched]
+    weight = None if units.weight is None else units.weight[touched]
     row_mask = row_mask[touched]
-    no_notice = a[rows.key[touched]] * internal + b[rows.key[touched]] * external
+    no_notice = a[units.key[touched]] * internal + b[units.key[touched]] * external
     if len(unit) and not (np.diff(unit) >= 0).all():
         order = np.argsort(unit, kind="stable")
         unit, row_mask, internal, external, no_notice = (
             x[order] for x in (unit, row_mask, internal, external, no_notice)
         )
+        weight = None if weight is None else weight[order]
     starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if len(unit) else np.array([], int)
     empty = len(starts) == 0
     unit_mask = np.bitwise_or.reduceat(row_mask, starts, axis=0) if not empty else row_mask
@@ -495,6 +552,8 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
         "people_external": np.maximum.reduceat(external, starts) if not empty else external,
         "people_without_notice": np.maximum.reduceat(no_notice, starts) if not empty else no_notice,
     }
+    if weight is not None:  # a summarised unit stands for `weight` activities
+        figures = {c: v * weight[starts] for c, v in figures.items()}
     combos, inverse = _distinct_rows(unit_mask)
     combo_sums = {c: np.bincount(inverse, weights=v, minlength=len(combos)) for c, v in figures.items()}
     per_bit = {c: np.zeros(2 * n_pairs) for c in figures}
@@ -517,10 +576,11 @@ def _people(sc: Scenario, flows: pd.DataFrame, rows: UsageKeys, policy: Policy) 
         "min": {c: float(v[reached_lower].sum()) for c, v in figures.items()},
     }
     counts = [f"{c}{suffix}" for c in PEOPLE[:2] for suffix in ("", "_min")]
-    pairs = pairs.round({"people_without_notice": 1, "people_without_notice_min": 1})
+    without = ["people_without_notice", "people_without_notice_min"]
+    pairs[without] = (pairs[without] / d).round(1)
     pairs = pairs.astype(dict.fromkeys(counts, "int64"))
     totals = {
-        b: {c: (round(v, 1) if c == "people_without_notice" else int(v)) for c, v in t.items()}
+        b: {c: (round(v / d, 1) if c == "people_without_notice" else int(v)) for c, v in t.items()}
         for b, t in totals.items()
     }
     return {"pairs": pairs, "totals": totals}
@@ -538,7 +598,7 @@ def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return masks[first], codes
 
 
-def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
+def _features(sc: Scenario, counts: np.ndarray) -> pd.DataFrame:
     """Per feature: users it is available to, uses, uses lost (feature unavailable to the user)."""
     avail = sc.available
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
@@ -551,9 +611,9 @@ def _features(sc: Scenario, rows: UsageKeys) -> pd.DataFrame:
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
     off = avail[~avail["available"]]
     lost_key[off["group"].to_numpy() * n_f + pd.Index(sc.features).get_indexer(off["feature_id"])] = True
-    row_gf = rows.group * n_f + rows.feature
-    uses = np.bincount(rows.feature, minlength=n_f)
-    uses_lost = np.bincount(rows.feature[lost_key[row_gf]], minlength=n_f)
+    per_group = counts.reshape(len(sc.groups), n_f, -1).sum(axis=2)  # uses per group and feature
+    uses = per_group.sum(axis=0)
+    uses_lost = (per_group * lost_key.reshape(len(sc.groups), n_f)).sum(axis=0)
     out = avail.drop_duplicates("feature_id")[["feature_id", "product", "feature"]].set_index("feature_id")
     out = out.reindex(sc.features)
     if out["product"].isna().any():  # a tenant without users has no setting group to name them
@@ -656,19 +716,65 @@ def pareto(frame: pd.DataFrame, cost: str = "exposure_score", value: str = "feat
     return pd.Series(~np.array(dominated, dtype=bool), index=frame.index, name="pareto")
 
 
+# How compare and what_if weigh each configuration: from a usage summary made once per tenant
+# (summary), or from the usage rows again for each (rows: the reference they are tested against).
+METHODS = ("summary", "rows")
+
+
+def user_classes(scenarios: Sequence[Scenario]) -> np.ndarray:
+    """Each user's class: users alike in the setting groups of every scenario (of one tenant)."""
+    return _factorize_rows(pd.DataFrame({i: sc.user_group for i, sc in enumerate(scenarios)}))[0]
+
+
+def _weigher(
+    tenant: Tenant,
+    scenarios: list[Scenario],
+    policy: Policy,
+    bound: str,
+    method: str,
+    summariser: Summariser | None,
+) -> Callable[[Scenario], Result]:
+    """A function scenario -> Result for scenarios of one tenant whose setting groups are
+    unions of the classes of users alike in every one of `scenarios`."""
+    if method not in METHODS:
+        raise ZoomaiError(f"unknown method {method!r}; expected one of {list(METHODS)}")
+    if method == "rows" and summariser is not None:
+        raise ZoomaiError("method 'rows' reads tenant.usage; a summariser needs method 'summary'")
+    if method == "rows" or (summariser is None and tenant.usage["source"].nunique() > 1):
+        # usage of several sources (an imported tenant: observed and estimated) is split per
+        # source activity by activity, from its rows
+        return lambda sc: analyse(sc, policy, bound)
+    summary = (summariser or summary_from_rows)(tenant, user_classes(scenarios), scenarios[0].features)
+    return lambda sc: analyse_summary(sc, summary, policy, bound)
+
+
 def compare(
     tenant: Tenant,
     configurations: Sequence[str | Configuration] = ("default", "zmo", "zdr"),
     bound: str = "max",
     facts: str = DEFAULT_FACTS,
+    method: str = "summary",
+    summariser: Summariser | None = None,
 ) -> pd.DataFrame:
     """Totals side by side: one row per (tenant, configuration), TOTAL_COLUMNS plus
     `configuration` and `pareto` (efficient among the configurations compared, per tenant:
-    exposure score at `bound` against features available)."""
-    frames = []
-    for config in configurations:
-        c = _configuration(config)
-        frames.append(totals(tenant, c, bound=bound, facts=facts).assign(configuration=c.name))
+    exposure score at `bound` against features available). `method`: see METHODS;
+    `summariser`: makes the usage summary (default: from tenant.usage; see
+    zoomai.analysis.partitioned for usage read partition by partition)."""
+    _check_bound(bound)
+    configs = [_configuration(c) for c in configurations]
+    policy = flow_inputs(facts)[1]
+    results: list[list[dict]] = [[] for _ in configs]
+    for tid in tenant_ids(tenant):
+        one = one_tenant(tenant, tid)
+        scenarios = [scenario(one, c, policy=policy, facts=facts) for c in configs]
+        weigh_one = _weigher(one, scenarios, policy, bound, method, summariser) if scenarios else None
+        for i, sc in enumerate(scenarios):
+            results[i].append(weigh_one(sc).totals)
+    frames = [
+        pd.DataFrame(rows, columns=TOTAL_COLUMNS).assign(configuration=c.name)
+        for c, rows in zip(configs, results, strict=True)
+    ]
     table = pd.concat(frames, ignore_index=True)
     table["pareto"] = pd.concat([pareto(part) for _, part in table.groupby("tenant_id", sort=False)])
     return table[["tenant_id", "configuration", *TOTAL_COLUMNS[1:], "pareto"]]
@@ -745,13 +851,19 @@ def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool
 
 
 def what_if(
-    tenant: Tenant, base: str | Configuration = "default", bound: str = "max", facts: str = DEFAULT_FACTS
+    tenant: Tenant,
+    base: str | Configuration = "default",
+    bound: str = "max",
+    facts: str = DEFAULT_FACTS,
+    method: str = "summary",
+    summariser: Summariser | None = None,
 ) -> pd.DataFrame:
     """Single setting changes on `base` ranked by exposure removed against features lost;
     columns WHAT_IF_COLUMNS, figures at `bound` (max: every flow; min: stated flows only).
     Changes that alter no figure are left out. `pareto` marks changes no other change (or the
     base) beats on both exposure score and features available; rank orders Pareto-efficient
-    changes first, then by score removed, then fewer features lost."""
+    changes first, then by score removed, then fewer features lost. `method`, `summariser`: see
+    compare (every change only merges setting groups of the base: one summary serves all)."""
     _check_bound(bound)
     base_config = _configuration(base)
     policy = flow_inputs(facts)[1]
@@ -760,9 +872,9 @@ def what_if(
         applied = apply_configuration(one_tenant(tenant, tid), base_config)
         wide = flow_settings(applied)
         memo: dict = {}
-        ref = analyse(
-            scenario_from(applied, wide, policy=policy, memo=memo, facts=facts), policy, bound
-        ).totals
+        base_sc = scenario_from(applied, wide, policy=policy, memo=memo, facts=facts)
+        weigh_one = _weigher(applied, [base_sc], policy, bound, method, summariser)
+        ref = weigh_one(base_sc).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
             if _in_force(applied, wide, key, value):
@@ -770,7 +882,7 @@ def what_if(
             changed = scenario_from(
                 *with_change(applied, wide, key, value), policy=policy, memo=memo, facts=facts
             )
-            t = analyse(changed, policy, bound).totals
+            t = weigh_one(changed).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):
                 rows.append({"change": label, "key": key, "value": value, **t})
         table = pd.DataFrame(rows)

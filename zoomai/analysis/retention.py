@@ -21,6 +21,7 @@ from zoomai.analysis.exposure import (
     tenant_ids,
     usage_keys,
 )
+from zoomai.analysis.usage_summary import key_size
 from zoomai.core.csvio import split_list
 from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN
@@ -60,26 +61,26 @@ def retention_inventory(
         day = usage["time"].dt.floor("D")
         first = day.min()
         day_index = (day - first).dt.days.to_numpy(dtype=np.int64)
-        n_days = int(day_index.max()) + 1 + days_after
+        n_days = int(day_index.max()) + 1
+        n_keys = len(sc.groups) * key_size(sc.features)
         rows = usage_keys(sc)
         for i, source in enumerate(USAGE_SOURCES):
             mine = rows.source == i
             if mine.any():
-                held = _held(sc, rows.key[mine], day_index[mine], n_days)
-                held.columns = pd.date_range(first, periods=n_days, freq="D")
-                long = held.stack().rename("records_held").reset_index()
-                long.columns = ["party", "party_kind", "window", "date", "records_held"]
-                frames.append(long.assign(tenant_id=tid, source=source)[INVENTORY_COLUMNS])
+                created = np.bincount(rows.key[mine] * n_days + day_index[mine], minlength=n_keys * n_days)
+                frames.append(inventory(sc, first, created.reshape(n_keys, n_days), days_after, source))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INVENTORY_COLUMNS)
     return out.astype({"source": pd.CategoricalDtype(USAGE_SOURCES)})
 
 
-def _held(sc: Scenario, keys: np.ndarray, day_index: np.ndarray, n_days: int) -> pd.DataFrame:
-    """Records held per (party, party_kind, window) (rows) and day (columns) of uses with usage
-    keys `keys` made on days `day_index`."""
-    n_keys = len(sc.groups) * len(sc.features) * 2
-    created = np.bincount(keys * n_days + day_index, minlength=n_keys * n_days).reshape(n_keys, n_days)
+def inventory(
+    sc: Scenario, first: pd.Timestamp, created: np.ndarray, days_after: int, source: str
+) -> pd.DataFrame:
+    """The retention inventory of a scenario (INVENTORY_COLUMNS) from the uses of one usage
+    source per usage key and day (`created`: keys x days, day 0 = `first`)."""
     flows = sc.flows
+    n_days = created.shape[1] + days_after
+    created = np.pad(created, ((0, 0), (0, days_after)))
     k0 = flows["k0"].to_numpy()
     made = created[flows["k1"].to_numpy()] + np.where((k0 >= 0)[:, None], created[np.maximum(k0, 0)], 0)
     total = np.cumsum(made, axis=1)
@@ -88,7 +89,11 @@ def _held(sc: Scenario, keys: np.ndarray, day_index: np.ndarray, n_days: int) ->
     for i in np.flatnonzero((flows["window"] == "bounded").to_numpy() & (lag < n_days)):
         held[i, lag[i] :] -= total[i, : n_days - lag[i]]  # held on days t .. t + max - 1
     frame = pd.DataFrame(held, index=pd.MultiIndex.from_frame(flows[["party", "party_kind", "window"]]))
-    return frame.groupby(level=[0, 1, 2]).sum()
+    frame = frame.groupby(level=[0, 1, 2]).sum()
+    frame.columns = pd.date_range(first, periods=n_days, freq="D")
+    long = frame.stack().rename("records_held").reset_index()
+    long.columns = ["party", "party_kind", "window", "date", "records_held"]
+    return long.assign(tenant_id=sc.tenant_id, source=source)[INVENTORY_COLUMNS]
 
 
 def residency(

@@ -97,5 +97,6 @@ def share_below(client_versions: pd.Series, min_version: str) -> float:
     if len(client_versions) == 0:
         return 0.0
     floor = parse_version(min_version)
-    below = [pd.isna(v) or parse_version(str(v)) < floor for v in client_versions]
-    return float(np.mean(below))
+    counts = client_versions.value_counts(dropna=False)  # each distinct version parsed once
+    below = [pd.isna(v) or parse_version(str(v)) < floor for v in counts.index]
+    return float(counts[np.array(below, dtype=bool)].sum() / len(client_versions))

@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -331,6 +331,7 @@ class Run:
     months: int
     start: pd.Timestamp
     tenant_id: str
+    usage_stream: str = ""  # suffix of the usage random streams: one month of a monthly run
 
     def rng(self, part: str) -> np.random.Generator:
         return rng_for(self.seed, self.profile.id, part)
@@ -595,7 +596,7 @@ def _kind_usage(
     uses = {f: u for f, u in uses.items() if u is not None and u.use > 0}
     if not uses or spec.per_user_week == 0:
         return None
-    rng = run.rng(f"usage-{kind}")
+    rng = run.rng(f"usage-{kind}{run.usage_stream}")
     eligible = np.logical_or.reduce([avail[f] for f in uses])
     mean = spec.per_user_week * (run.end - run.start).days / 7 * weight * eligible
     user = np.repeat(np.arange(len(weight), dtype=np.int32), rng.poisson(mean))
@@ -641,10 +642,12 @@ def _external(rng: np.random.Generator, spec: Participants, n: int) -> np.ndarra
     return 1 + _counts(rng, rest, n)
 
 
-def _usage(run: Run, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _usage(
+    run: Run, tables: dict[str, pd.DataFrame], avail: dict[str, np.ndarray] | None = None
+) -> pd.DataFrame:
     """The usage table: one row per use, ordered by activity kind, then time."""
     users = tables["users"]
-    avail = available(run, tables)
+    avail = available(run, tables) if avail is None else avail
     spread = run.profile.population.activity_spread
     weight = run.rng("activity-weight").gamma(spread, 1 / spread, len(users))
     parts, offset = [], 0
@@ -780,16 +783,26 @@ def simulate_tenant(
     return validate(tenant) if check else tenant
 
 
-def provenance(profile: str, seed: int, tenant: Tenant, start: str, months: int) -> str:
-    """simulation.json: how the tenant was made (no wall-clock time, so it is reproducible)."""
+def provenance(
+    profile: str,
+    seed: int,
+    tenant: Tenant,
+    start: str,
+    months: int,
+    usage_rows: int | None = None,
+    usage_drawn: str | None = None,
+) -> str:
+    """simulation.json: how the tenant was made (no wall-clock time, so it is reproducible).
+    `usage_drawn`: "monthly" where the usage was simulated one month at a time."""
     meta = dict(
         profile=profile,
         seed=seed,
         users=len(tenant.users),
         months=months,
         start=start,
-        usage_rows=len(tenant.usage),
+        usage_rows=len(tenant.usage) if usage_rows is None else usage_rows,
         generator="zoomai.tenants.simulate",
+        **({"usage_drawn": usage_drawn} if usage_drawn else {}),
     )
     return json.dumps(meta, indent=2, sort_keys=True) + "\n"
 
@@ -802,12 +815,38 @@ def write_simulated(
     months: int | None = None,
     start: str = "2026-01-01",
     tenant_id: str | None = None,
+    monthly: bool = False,
 ) -> Path:
-    """Simulate one tenant and save it (Parquet tables + simulation.json) to `folder`."""
+    """Simulate one tenant and save it (Parquet tables + simulation.json) to `folder`.
+
+    `monthly`: for tenants larger than memory, the usage is simulated one month at a time
+    (each month from its own random streams, so not the usage of the whole-period simulation)
+    and saved as monthly partitions as it comes; memory then holds one month's usage."""
     run = _run(profile, seed, users, months, start, tenant_id)
-    tenant = simulate_tenant(run.profile, seed, run.users, run.months, start, run.tenant_id, check=False)
-    meta = provenance(run.profile.id, seed, tenant, start, run.months)
-    return save_tenant(tenant, folder, extra_files={"simulation.json": meta})
+    if not monthly:
+        tenant = simulate_tenant(run.profile, seed, run.users, run.months, start, run.tenant_id, check=False)
+        meta = provenance(run.profile.id, seed, tenant, start, run.months)
+        return save_tenant(tenant, folder, extra_files={"simulation.json": meta})
+    tables = {"tenants": _tenants(run), "groups": _groups(run), "sites": _sites(run), "users": _users(run)}
+    tables["settings"] = _settings(run, tables["users"])
+    tenant = Tenant(**tables, usage=coerce("usage", []))
+    rows = [0]
+
+    def months_of_usage() -> Iterator[pd.DataFrame]:
+        avail, offset = available(run, tables), 0
+        for m in range(run.months):
+            month_start = run.start + pd.DateOffset(months=m)
+            month = replace(run, months=1, start=month_start, usage_stream=f"-month-{m}")
+            usage = _usage(month, tables, avail)
+            usage["activity_id"] += offset
+            offset = int(usage["activity_id"].max()) + 1 if len(usage) else offset
+            rows[0] += len(usage)
+            yield usage
+
+    def meta() -> str:  # after the usage is written: its rows are known
+        return provenance(run.profile.id, seed, tenant, start, run.months, rows[0], "monthly")
+
+    return save_tenant(tenant, folder, extra_files={"simulation.json": meta}, usage_parts=months_of_usage())
 
 
 def simulate_bundled(out_dir: Path | str, seed: int) -> list[Path]:

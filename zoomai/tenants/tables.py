@@ -2,6 +2,13 @@
 one Parquet file per table in a tenant folder, validated with pandera on load and save.
 
 Every table carries `tenant_id`, so tables of several tenants concatenate into one.
+
+Usage may instead be stored partitioned by month, for tenants larger than memory: a folder
+usage/ of Hive partitions usage/month=YYYY-MM/part-NNNNN-NNN.parquet (any Parquet reader takes
+it, e.g. DuckDB's read_parquet with hive_partitioning). Every activity's rows lie in one file,
+in the partition of the month of its first use, so people are counted once per activity when
+the files are read one at a time (`usage_parts`); files hold at most PARTITION_ROWS rows
+(plus the rest of the last activity).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -272,25 +280,29 @@ def build(**tables: pd.DataFrame | list[dict]) -> Tenant:
     return validate(Tenant(**{name: coerce(name, tables.get(name, [])) for name in TABLES}))
 
 
+def _schema_problems(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """The table validated with its pandera model, and its problems (at most 20)."""
+    try:
+        return TABLES[name].validate(frame, lazy=True), []
+    except pa.errors.SchemaErrors as exc:
+        problems = []
+        for _, row in exc.failure_cases.head(20).iterrows():
+            if row["check"] == "column_in_dataframe":  # reported on the table, naming the column
+                problems.append(Problem(None, f"{name}.{row['failure_case']}", "required column is missing"))
+            else:
+                problems.append(
+                    Problem(None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}")
+                )
+        return frame, problems
+
+
 def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
     """Validate every table and the references between them; DataError on failure."""
     problems: list[Problem] = []
     out = {}
-    for name, model in TABLES.items():
-        try:
-            out[name] = model.validate(getattr(tenant, name), lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            for _, row in exc.failure_cases.head(20).iterrows():
-                if row["check"] == "column_in_dataframe":  # reported on the table, naming the column
-                    problems.append(
-                        Problem(None, f"{name}.{row['failure_case']}", "required column is missing")
-                    )
-                else:
-                    problems.append(
-                        Problem(
-                            None, f"{name}.{row['column']}", f"{row['check']}, got {row['failure_case']!r}"
-                        )
-                    )
+    for name in TABLES:
+        out[name], found = _schema_problems(name, getattr(tenant, name))
+        problems += found
     if not problems:
         problems = _reference_problems(Tenant(**out)) + _value_problems(Tenant(**out))
     if problems:
@@ -381,9 +393,22 @@ def is_tenant_folder(path: Path) -> bool:
     return (path / "tenants.parquet").is_file()
 
 
-def save_tenant(tenant: Tenant, folder: Path | str, extra_files: dict[str, str] | None = None) -> Path:
-    """Validate, then write one Parquet file per table (plus `extra_files`, name -> text) into
-    `folder`, atomically.
+USAGE_PARTITIONS = "usage"  # the folder of usage partitions in a tenant folder
+PARTITION_ROWS = 1_000_000  # rows per partition file, at most (whole activities)
+
+
+def save_tenant(
+    tenant: Tenant,
+    folder: Path | str,
+    extra_files: dict[str, str | Callable[[], str]] | None = None,
+    partitioned: bool = False,
+    usage_parts: Iterable[pd.DataFrame] | None = None,
+) -> Path:
+    """Validate, then write one Parquet file per table (plus `extra_files`, name -> text, or a
+    function giving the text once the tables are written) into `folder`, atomically.
+    `partitioned`: usage as monthly partitions (see the module doc); `usage_parts`: the usage
+    given in parts of whole activities (each validated as it comes, for tenants larger than
+    memory; `tenant.usage` must then be empty), partitioned.
 
     The tables are written to a temporary folder beside `folder`, which then replaces it, so a
     failure never leaves a half-written tenant; only an empty folder or a tenant folder is
@@ -391,14 +416,68 @@ def save_tenant(tenant: Tenant, folder: Path | str, extra_files: dict[str, str] 
     """
     folder = Path(folder)
     tenant = validate(tenant)
+    if usage_parts is not None and len(tenant.usage):
+        raise ZoomaiError("save_tenant: usage given both in the tenant and in parts")
     with replace_folder(folder, is_tenant_folder, what="tenant folder") as tmp:
         for name in TABLES:
+            if name == "usage" and (partitioned or usage_parts is not None):
+                parts = (validate_usage(p, tenant) for p in usage_parts) if usage_parts else [tenant.usage]
+                _write_partitions(parts, tmp / USAGE_PARTITIONS)
+                continue
             frame = getattr(tenant, name).reset_index(drop=True)
             table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         for name, text in (extra_files or {}).items():
-            (tmp / name).write_text(text, encoding="utf-8")
+            (tmp / name).write_text(text if isinstance(text, str) else text(), encoding="utf-8")
     return folder
+
+
+def _write_partitions(parts: Iterable[pd.DataFrame], root: Path) -> None:
+    """Write usage parts (whole activities each) as usage/month=YYYY-MM/part-<part>-<file>.parquet:
+    each activity in the month of its first use, rows ordered by activity (stably), files cut
+    between activities after PARTITION_ROWS rows."""
+    root.mkdir()
+    for p, part in enumerate(parts):
+        if part.empty:
+            continue
+        first = part.groupby("activity_id", sort=False, observed=True)["time"].transform("min")
+        month = first.dt.strftime("%Y-%m").to_numpy()
+        for m in sorted(set(month)):
+            rows = part[month == m].sort_values("activity_id", kind="stable").reset_index(drop=True)
+            activity = rows["activity_id"].to_numpy()
+            starts = np.flatnonzero(np.r_[True, activity[1:] != activity[:-1]])
+            file_of = starts // PARTITION_ROWS  # an activity goes to the file where it starts
+            cuts = [*starts[np.r_[True, file_of[1:] != file_of[:-1]]].tolist(), len(rows)]
+            (root / f"month={m}").mkdir(exist_ok=True)
+            for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+                table = pa_arrow.Table.from_pandas(rows.iloc[a:b], preserve_index=False)
+                path = root / f"month={m}" / f"part-{p:05d}-{k:03d}.parquet"
+                pq.write_table(table, path, compression="zstd")
+
+
+def partition_files(folder: Path) -> list[Path]:
+    """The usage partition files of a tenant folder, in order (month, then part)."""
+    root = folder / USAGE_PARTITIONS
+    if not root.is_dir():
+        return []
+    return sorted(root.glob("month=*/*.parquet"))
+
+
+def validate_usage(usage: pd.DataFrame, tenant: Tenant, where: Path | str = "<memory>") -> pd.DataFrame:
+    """A part of a tenant's usage validated on its own: schema, and tenant and user ids of
+    `tenant` (whose own tables are valid); DataError on failure."""
+    frame, problems = _schema_problems("usage", usage)
+    if not problems:
+        for column, known in (
+            ("tenant_id", tenant.tenants["tenant_id"]),
+            ("user_id", tenant.users["user_id"]),
+        ):
+            bad = sorted(_distinct(frame[column]) - set(known))
+            if bad:
+                problems.append(Problem(None, f"usage.{column}", f"unknown ids {bad[:5]}"))
+    if problems:
+        raise DataError(where, problems)
+    return frame
 
 
 def tenants_dir() -> Path:
@@ -443,33 +522,55 @@ def _check_categories(path: Path, column: str, values: pd.Series, dtype: object)
         raise DataError(path, [Problem(None, column, f"expected one of {known}, got {bad[0]!r}")])
 
 
-def load_tenant(spec: str | Path) -> Tenant:
-    """Read and validate one tenant folder (or bundled tenant id)."""
+def _read_table(path: Path, name: str, paths: list[Path] | None = None) -> pd.DataFrame:
+    """One table from a Parquet file (or from the files `paths`, as one table read from the
+    folder `path`), with its dtypes' categories; DataError naming the file if it cannot be read."""
+    if paths is None:
+        table = _read_arrow(path, lambda: pq.read_table(path))
+    elif paths:
+        parts = [_read_arrow(p, lambda p=p: pq.read_table(p)) for p in paths]
+        table = _read_arrow(path, lambda: pa_arrow.concat_tables(parts))
+    else:
+        return coerce(name, [])
+    frame = _read_arrow(path, table.to_pandas)
+    # Parquet does not keep the categories of an empty categorical column: restore them
+    # (a value outside fixed categories would silently become empty: refused first).
+    categorical = {
+        c: t
+        for c, t in _DTYPES[name].items()
+        if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
+    }
+    for column, dtype in categorical.items():
+        _check_categories(path, column, frame[column], dtype)
+    return _read_arrow(path, lambda: frame.astype(categorical))
+
+
+def _read_arrow(path: Path, read: Callable[[], object]):
+    """read(), with the errors of reading Parquet as a DataError naming `path`."""
+    try:
+        return read()
+    except OSError as exc:
+        raise DataError(path, [Problem(None, None, f"cannot read the file: {os_error_text(exc)}")]) from None
+    except (pa_arrow.ArrowException, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(path, [Problem(None, None, f"not a readable Parquet table: {reason}")]) from None
+
+
+def load_tenant(spec: str | Path, usage: bool = True) -> Tenant:
+    """Read and validate one tenant folder (or bundled tenant id); its usage from usage.parquet
+    or from monthly partitions (usage/). `usage=False`: every table but the usage, which is
+    left empty (read it part by part with `usage_parts`)."""
     folder = resolve_tenant_path(spec)
     frames = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
+        if name == "usage" and not path.is_file() and (folder / USAGE_PARTITIONS).is_dir():
+            path = folder / USAGE_PARTITIONS
+            frames[name] = _read_table(path, name, partition_files(folder) if usage else [])
+            continue
         if not path.is_file():
             raise DataError(path, [Problem(None, None, f"missing table {name}.parquet in the tenant folder")])
-        try:
-            frame = pq.read_table(path).to_pandas()
-            # Parquet does not keep the categories of an empty categorical column: restore them
-            # (a value outside fixed categories would silently become empty: refused first).
-            categorical = {
-                c: t
-                for c, t in _DTYPES[name].items()
-                if c in frame and (t == "category" or isinstance(t, pd.CategoricalDtype))
-            }
-            for column, dtype in categorical.items():
-                _check_categories(path, column, frame[column], dtype)
-            frames[name] = frame.astype(categorical)
-        except OSError as exc:
-            raise DataError(
-                path, [Problem(None, None, f"cannot read the file: {os_error_text(exc)}")]
-            ) from None
-        except (pa_arrow.ArrowException, ValueError, TypeError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise DataError(path, [Problem(None, None, f"not a readable Parquet table: {reason}")]) from None
+        frames[name] = _read_table(path, name) if usage or name != "usage" else coerce("usage", [])
     tenant = validate(Tenant(**frames), folder)
     unknown = unknown_keys(tenant.settings)
     if unknown:
@@ -481,6 +582,33 @@ def load_tenant(spec: str | Path) -> Tenant:
             stacklevel=2,
         )
     return tenant
+
+
+def usage_parts(spec: str | Path, tenant: Tenant) -> Iterator[pd.DataFrame]:
+    """The usage of a tenant folder one part of whole activities at a time (a partition file,
+    or usage.parquet whole), each validated against `tenant` (load_tenant(spec, usage=False)).
+    An activity whose first use is not in its partition's month is refused: it would be
+    split between partitions."""
+    folder = resolve_tenant_path(spec)
+    files = partition_files(folder)
+    if not (folder / USAGE_PARTITIONS).is_dir():
+        yield validate_usage(_read_table(folder / "usage.parquet", "usage"), tenant, folder / "usage.parquet")
+        return
+    for path in files:
+        part = validate_usage(_read_table(path, "usage"), tenant, path)
+        month = path.parent.name.removeprefix("month=")
+        try:
+            start = pd.Timestamp(f"{month}-01", tz="UTC")
+        except ValueError:
+            raise DataError(path, [Problem(None, None, "expected a folder month=YYYY-MM")]) from None
+        first = part.groupby("activity_id")["time"].min()
+        outside = (first < start) | (first >= start + pd.DateOffset(months=1))
+        if outside.any():
+            activity = first.index[outside.to_numpy()][0]
+            began = f"{first[activity]:%Y-%m}"
+            problem = Problem(None, "usage.time", f"activity {activity} began in {began}, not in {month}")
+            raise DataError(path, [problem])
+        yield part
 
 
 def load_tenants(path: str | Path | None = None) -> dict[str, Tenant]:
