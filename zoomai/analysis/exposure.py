@@ -611,7 +611,8 @@ def _features(sc: Scenario, counts: np.ndarray) -> pd.DataFrame:
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
     off = avail[~avail["available"]]
     lost_key[off["group"].to_numpy() * n_f + pd.Index(sc.features).get_indexer(off["feature_id"])] = True
-    per_group = counts.reshape(len(sc.groups), n_f, -1).sum(axis=2)  # uses per group and feature
+    per_key = key_size(sc.features) // n_f
+    per_group = counts.reshape(len(sc.groups), n_f, per_key).sum(axis=2)  # uses per group and feature
     uses = per_group.sum(axis=0)
     uses_lost = (per_group * lost_key.reshape(len(sc.groups), n_f)).sum(axis=0)
     out = avail.drop_duplicates("feature_id")[["feature_id", "product", "feature"]].set_index("feature_id")
