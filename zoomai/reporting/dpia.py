@@ -138,7 +138,10 @@ def parts(d: Dpia) -> list[Part]:
     people = "unknown (no usage data)" if d.provenance == NO_USAGE else "from usage"
     screening = screening_table(d.screening)
     security = d.ropa["security_measures"].iloc[0] if len(d.ropa) else "none (no purpose)"
-    description = d.description.assign(data_categories=d.description["data_categories"].map(labels.category))
+    # each flow's certainty is in the wording of its recipient and retention: not a column of its own
+    description = d.description.assign(
+        data_categories=d.description["data_categories"].map(labels.category)
+    ).drop(columns="certainty")
     ropa = d.ropa.drop(columns="security_measures")
     ropa["data_categories"] = ropa["data_categories"].map(labels.category)
     residual = d.risks[["title", *(c for c in d.risks.columns if c.startswith("residual_")), "measures"]]
@@ -148,8 +151,7 @@ def parts(d: Dpia) -> list[Part]:
         "can send which content where)."
         if d.provenance == NO_USAGE
         else f"Usage: {d.provenance} of the records. Every figure below rests on it: uses and records "
-        "(upper bound) per usage source, as `zoomai exposure --view totals` gives them "
-        "(uses_<source>, records_<source>)."
+        "(upper bound) per usage source, as `zoomai exposure --view totals` gives them."
     )
     return [
         Part(
