@@ -13,16 +13,18 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import test_usage
 from conftest import run_cli
 from test_importer import FIXTURES, PHONE_USERS, SAMPLES, SITE, USERS
 
-from zoomai.analysis.dpia import ANALYST, ROPA_COLUMNS, dpia, level
+from zoomai.analysis.dpia import ANALYST, NO_USAGE, ROPA_COLUMNS, dpia, level
 from zoomai.analysis.dpia_rules import Scale, load_dpia_rules
 from zoomai.core.errors import DataError, ZoomaiError
 from zoomai.reporting import formats
 from zoomai.reporting.cnil import check_cnil, cnil_export, read_cnil
-from zoomai.reporting.dpia import ART35, markdown, ropa_xlsx
-from zoomai.tenants.tables import load_tenant
+from zoomai.reporting.dpia import ART35, figures, markdown, ropa_xlsx, screening_table
+from zoomai.tenants.tables import USAGE_SOURCES, load_tenant
+from zoomai.tenants.usage import load_record, model_name
 
 NOW = "2026-01-01T00:00:00+00:00"
 # The question ids of the CNIL PIA tool's structure (LINCnil/pia, src/assets/files/
@@ -36,6 +38,8 @@ CNIL_LIST_QUESTIONS = {q for q in CNIL_QUESTION_IDS if q > 300 and q % 10 <= 4}
 CNIL_GAUGE_QUESTIONS = {q for q in CNIL_QUESTION_IDS if q > 300 and q % 10 >= 5}
 CNIL_ANALYST_ONLY = {113, 212, 222, 223, 224, 225}  # nothing in the flows answers these
 BUNDLED = ("us_enterprise_defaults", "startup_everything_on")
+# the hand-worked tenant of tests/test_usage.py (observed and estimated usage), as a fixture here
+imported_with_usage = test_usage.imported
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +139,100 @@ def test_necessity_figures_equal_zoomai_compare(case) -> None:
         assert formats.figure_range("exposure_score", row.exposure_score_min, row.exposure_score_max) in text
 
 
+def test_figures_equal_zoomai_exposure_and_compare_under_the_current_facts() -> None:
+    """With --facts current the draft rests on the current fact set: its totals are those of
+    `zoomai exposure --facts current`, its necessity figures those of `zoomai compare --facts
+    current`, and the draft says which fact set it rests on. Current adds features (the AI
+    Companion panel, ...): more features in force and more records than under v5.0."""
+    spec = "us_enterprise_defaults"
+    d = dpia(load_tenant(spec), "default", "hardened", "current")
+    totals = cli_json("exposure", spec, "--view", "totals", "--facts", "current").iloc[0].to_dict()
+    for name, value in totals.items():
+        assert d.totals[name] == (value if isinstance(value, str) else pytest.approx(value)), name
+    v5 = cli_json("exposure", spec, "--view", "totals").iloc[0]
+    assert (
+        d.totals["records_max"] > v5["records_max"]
+        and d.totals["features_available"] > v5["features_available"]
+    )
+    configs = ["default", *load_dpia_rules().compare_with]
+    table = cli_json("compare", spec, "--config", ",".join(configs), "--facts", "current")
+    table = table.set_index("configuration")
+    for row in d.necessity.itertuples():
+        for col in (
+            "exposure_score_min",
+            "exposure_score_max",
+            "records_min",
+            "records_max",
+            "features_available",
+        ):
+            assert getattr(row, col) == table.loc[row.configuration, col], (row.configuration, col)
+    features = cli_json("exposure", spec, "--view", "features", "--facts", "current")
+    assert len(d.description) == (features["status"] != "lost").sum()
+    text = markdown(d, NOW)
+    assert "fact set current" in text and "--facts current" in text
+    assert "AI Companion panel" in text  # a product only the current fact set has
+    assert len(d.newer_sources) > 0  # where the sources disagree stays listed
+
+
+# ------------------------------------------------------------------------ usage provenance
+
+
+def test_provenance_shares_equal_the_totals_per_source(case) -> None:
+    """The usage table is the totals' uses_<source>/records_<source> with their shares. The
+    bundled tenants are simulated: 100% of uses and records, as the draft says everywhere."""
+    spec, d = case
+    u = d.usage.set_index("source")
+    assert list(u.index) == USAGE_SOURCES
+    for s in USAGE_SOURCES:
+        assert u.loc[s, "uses"] == d.totals[f"uses_{s}"] and u.loc[s, "records"] == d.totals[f"records_{s}"]
+    if d.provenance == NO_USAGE:  # settings only: no share, never a 0% of nothing
+        assert u["uses"].sum() == 0 and u["records_share"].isna().all()
+        return
+    assert u["records_share"].sum() == pytest.approx(1) and u["uses_share"].sum() == pytest.approx(1)
+    assert u.loc["simulated", "records_share"] == 1 and u.loc["simulated", "uses_share"] == 1
+    assert d.provenance == "100% simulated"
+    text = markdown(d, NOW)
+    assert text.count("usage: 100% simulated") >= len(d.description) + len(d.ropa)  # every source cell
+    assert figures(d)["usage"] == "100% simulated"
+
+
+def test_provenance_of_observed_and_estimated_usage(imported_with_usage) -> None:
+    """The hand-worked tenant of tests/test_usage.py: 7 observed uses (6 meeting summaries, 1
+    call summary) and 12 estimated (meeting questions, 3 users x 4 weeks): uses shares 7/19 and
+    12/19. Records: those the totals give per source, all observed or estimated, and the draft
+    names the usage model behind the estimate."""
+    spec = imported_with_usage / "acme"
+    d = dpia(load_tenant(spec), usage_model=model_name(load_record(spec)))
+    u = d.usage.set_index("source")
+    assert u["uses"].tolist() == [7, 12, 0]
+    assert u.loc["observed", "uses_share"] == pytest.approx(7 / 19)
+    assert u.loc["estimated", "uses_share"] == pytest.approx(12 / 19)
+    totals = cli_json("exposure", str(spec), "--view", "totals").iloc[0]
+    records = totals["records_observed"] + totals["records_estimated"]
+    assert records == totals["records"] and totals["records_simulated"] == 0
+    for s in ("observed", "estimated"):
+        assert u.loc[s, "records"] == totals[f"records_{s}"]
+        assert u.loc[s, "records_share"] == pytest.approx(totals[f"records_{s}"] / records)
+    share = round(100 * totals["records_observed"] / records)
+    assert d.provenance.startswith(f"{share}% observed, {100 - share}% estimated (usage model ")
+    assert model_name(load_record(spec)) and model_name(load_record(spec)) in d.provenance
+    assert f"usage: {d.provenance}" in markdown(d, NOW)
+
+
+def test_without_usage_the_draft_rests_on_potential_exposure(drafts, imported) -> None:
+    """The imported sample tenant has settings and no usage: each feature in force is described
+    by what its users can send where (potential.statements), the risk rules count one record
+    per user who can send a content item somewhere, never zero, and headline figures that
+    count usage are unknown."""
+    d = drafts[str(imported)]
+    assert d.provenance == NO_USAGE
+    assert (d.description["potential"].str.contains(" can send ")).all()
+    assert (d.description["uses"] == "unknown").all()
+    # potential exposure: one record per user and flow of a feature in force
+    assert d.signals["max"]["records"] == d.potential["users"].sum() > 0
+    assert figures(d)["records_max"] == "unknown" and figures(d)["people_without_notice_max"] == "unknown"
+
+
 # ---------------------------------------------------------------------------- completeness
 
 
@@ -182,8 +280,9 @@ def test_screening_of_a_bundled_tenant_from_its_figures(drafts) -> None:
 
 def test_screening_without_usage_leaves_people_criteria_to_the_analyst(drafts, imported) -> None:
     """The imported tenant has settings only: people are unknown. 'Innovative technology' is met
-    (features in force, from the settings); its 3 users make 'vulnerable subjects' (staff) only
-    possibly met (the fallback: users > 0, potential); 3 users are not above 5,000 and
+    (features in force, from the settings); the one user who has its features in force (the
+    features view: users_available 1 each) makes 'vulnerable subjects' (staff) only possibly met
+    (the fallback: users_in_force > 0, potential exposure); 1 user is not above 5,000 and
     monitoring has no fallback: both are questions. One met, one possible: 'likely'."""
     d = drafts[str(imported)]
     answers = d.screening.set_index("criterion")["answer"]
@@ -192,6 +291,23 @@ def test_screening_without_usage_leaves_people_criteria_to_the_analyst(drafts, i
     assert (answers[["systematic_monitoring", "large_scale"]] == "analyst").all()
     assert d.verdict["required"] == "likely" and d.provenance == "none"
     assert d.signals["max"]["people_without_notice"] is None  # unknown, never zero
+    assert d.signals["max"]["users_in_force"] == d.description["users_available"].max() == 1
+    assert d.screening.set_index("criterion").loc["vulnerable_subjects", "value_max"] == 1
+
+
+def test_screening_table_shows_estimates_and_blank_analyst_values(drafts) -> None:
+    """us_enterprise_defaults: people without notice 25,225.6 is an estimate, shown as 'about
+    25,000' (two significant figures, formats.estimate); people reached 94,576 + 8,731 =
+    103,307 as a count; criteria left to the analyst have a blank value and the marker."""
+    table = screening_table(drafts["us_enterprise_defaults"].screening).set_index("criterion")
+    assert table.loc["Systematic monitoring, including of people who may not be aware of it", "value"] == (
+        "about 25,000"
+    )
+    assert table.loc["Data processed on a large scale", "value"] == "103,307"
+    open_ = table[table["answer"] == "analyst"]
+    assert len(open_) == 5 and (open_["value"] == "").all()
+    assert open_["evidence"].str.contains(ANALYST, regex=False).all()
+    assert "unknown" not in " ".join(open_["value"])
 
 
 # ------------------------------------------------------------------------------ risk rules

@@ -11,8 +11,12 @@ configuration, derived from the flows and exposure the rest of zoomai computes:
 - screening against the nine WP248 criteria (data/wp248_criteria.yaml);
 - the record of processing: one row per purpose.
 
-Every figure is taken from `zoomai.analysis.exposure` (analysis, compare, feature_status), not
-derived again, and says which usage it rests on. Fields only people can fill are ANALYST.
+Every figure is taken from `zoomai.analysis.exposure` (analysis, compare, feature_status) under
+the fact set asked for, not derived again, and says what share of it rests on observed, estimated
+and simulated usage (the totals' uses_<source>/records_<source>). A tenant with settings but no
+usage is described and screened by its potential exposure (zoomai.analysis.potential): what the
+settings allow and how many users have each feature, never zero. Fields only people can fill are
+ANALYST.
 """
 
 from __future__ import annotations
@@ -33,16 +37,18 @@ from zoomai.analysis.exposure import (
     feature_status,
 )
 from zoomai.analysis.guarantees import option_guarantees
+from zoomai.analysis.potential import features_in_force, potential_exposure, statements
 from zoomai.core.csvio import split_list
 from zoomai.facts.certainty import LOWER_BOUND
-from zoomai.facts.factset import DEFAULT_FACTS, load_facts
-from zoomai.facts.policy import load_policy
-from zoomai.tenants.tables import Tenant
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs, load_facts
+from zoomai.tenants.tables import USAGE_SOURCES, Tenant
 
 ANALYST = "[analyst to complete]"
 ENCRYPTION_FACTS = ("encryption_in_transit", "encryption_at_rest", "employee_access_requires_authorization")
 UPPER_ONLY = "upper bound only: flows the sources say may happen, or readings"
-SETTINGS_SIGNALS = ("features_available", "users")  # from the tenant's settings, not its usage
+SETTINGS_SIGNALS = ("features_available", "users", "users_in_force")  # from the settings, not usage
+NO_USAGE = "none"  # the provenance of a tenant without usage: usage figures are unknown
+PROVENANCE_COLUMNS = ["source", "uses", "uses_share", "records", "records_share"]
 
 DESCRIPTION_COLUMNS = [
     "product",
@@ -53,6 +59,7 @@ DESCRIPTION_COLUMNS = [
     "data_subjects",
     "recipients",
     "retention",
+    "potential",
     "users_available",
     "uses",
     "certainty",
@@ -130,7 +137,10 @@ ROPA_COLUMNS = [
 class Dpia:
     """A DPIA draft. Tables have the *_COLUMNS of this module; `totals` is the exposure totals
     row (`zoomai exposure --view totals`) of the configuration in force, `exposure` its table
-    per party and data category, `features` its features (`--view features`)."""
+    per party and data category, `features` its features (`--view features`); `usage` the
+    totals' uses and records per usage source with their shares (PROVENANCE_COLUMNS) and
+    `provenance` the same in words ('100% simulated'; NO_USAGE without usage); `potential`
+    the potential exposure of the configuration in force (potential.POTENTIAL_COLUMNS)."""
 
     tenant_id: str
     tenant_name: str
@@ -139,7 +149,10 @@ class Dpia:
     region: str
     facts: str
     provenance: str
+    usage_model: str
     users: int
+    usage: pd.DataFrame
+    potential: pd.DataFrame
     totals: dict[str, object]
     exposure: pd.DataFrame
     features: pd.DataFrame
@@ -154,12 +167,41 @@ class Dpia:
     signals: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
-def usage_provenance(tenant: Tenant) -> str:
-    """What the usage figures rest on: `simulated` (a bundled or simulated tenant), `observed`
-    (usage imported from Zoom's APIs) or `none` (settings only: usage figures are unknown)."""
-    if tenant.usage.empty:
-        return "none"
-    return "simulated" if tenant.info["source"] == "simulated" else "observed"
+def usage_provenance(totals: pd.Series | dict) -> pd.DataFrame:
+    """What the figures rest on: per usage source (USAGE_SOURCES), the totals' uses and records
+    (uses_<source>, records_<source>: at the totals' bound) and each one's share of all uses
+    and records (None where there are none); columns PROVENANCE_COLUMNS."""
+    uses = {s: int(totals[f"uses_{s}"]) for s in USAGE_SOURCES}
+    records = {s: int(totals[f"records_{s}"]) for s in USAGE_SOURCES}
+    all_uses, all_records = sum(uses.values()), sum(records.values())
+    return pd.DataFrame(
+        [
+            {
+                "source": s,
+                "uses": uses[s],
+                "uses_share": uses[s] / all_uses if all_uses else None,
+                "records": records[s],
+                "records_share": records[s] / all_records if all_records else None,
+            }
+            for s in USAGE_SOURCES
+        ],
+        columns=PROVENANCE_COLUMNS,
+    )
+
+
+def provenance_text(usage: pd.DataFrame, usage_model: str = "") -> str:
+    """The usage split in words, by share of records (of uses when no use leaves a record):
+    '100% simulated', '62% observed, 38% estimated (usage model m)'; NO_USAGE without uses."""
+    if usage["uses"].sum() == 0:
+        return NO_USAGE
+    share = "records_share" if usage["records"].sum() else "uses_share"
+    parts = [
+        f"{min(max(round(value * 100), 1), 99) if value < 1 else 100}% {source}"  # 1% to 99% unless whole
+        for source, value in zip(usage["source"], usage[share], strict=True)
+        if value
+    ]
+    text = ", ".join(parts) + ("" if share == "records_share" else " of uses")
+    return text + (f" (usage model {usage_model})" if usage_model else "")
 
 
 def _name(configuration: str | Configuration) -> Configuration:
@@ -169,15 +211,18 @@ def _name(configuration: str | Configuration) -> Configuration:
 # ----------------------------------------------------------------------------------- signals
 
 
-def signals(result: Result, tenant: Tenant, bound: str) -> dict[str, float | None]:
+def signals(result: Result, tenant: Tenant, bound: str, potential: pd.DataFrame) -> dict[str, float | None]:
     """The figures rules and criteria test (dpia_rules.SIGNALS) at one bound: `min` counts
-    stated flows only, `max` every flow (as exposure's *_min/*_max). Party records without
-    usage count the flows the settings allow instead (potential exposure); people are then
-    unknown (None), never zero."""
-    items = result.items if bound == "max" else result.items[result.items["certainty"].isin(LOWER_BOUND)]
+    stated flows only, `max` every flow (as exposure's *_min/*_max). Without usage, party
+    records are those of the potential exposure (`potential`: potential_exposure of the same
+    configuration): one record per user who can send the content there; people are then
+    unknown (None), never zero. users_in_force: the users of the feature in force that most
+    users have (potential exposure)."""
     no_usage = tenant.usage.empty
+    items = potential if no_usage else result.items
+    items = items if bound == "max" else items[items["certainty"].isin(LOWER_BOUND)]
     region = tenant.info["hosting_region"]
-    weight = pd.Series(1, index=items.index) if no_usage else items["records"]
+    weight = items["users" if no_usage else "records"]
     kinds = items["party_kind"]
     t = result.totals
     out: dict[str, float | None] = {
@@ -192,6 +237,7 @@ def signals(result: Result, tenant: Tenant, bound: str) -> dict[str, float | Non
         "cross_border_records": float(weight[~items["location"].isin([region, *NO_BORDER])].sum()),
         "features_available": float(t["features_available"]),
         "users": float(len(tenant.users)),
+        "users_in_force": float(features_in_force(potential)["users"].max()) if len(potential) else 0.0,
     }
     for name in ("people_internal", "people_external", "people_without_notice"):
         out[name] = None if no_usage else float(t[f"{name}_{bound}"])
@@ -234,10 +280,22 @@ def _categories(rows: pd.DataFrame) -> str:
     return "; ".join(sorted({c for v in rows["data_category"] for c in split_list(v)}))
 
 
-def describe(result: Result, rules: RulesFile, provenance: str) -> pd.DataFrame:
+def facts_label(facts: str) -> str:
+    """The fact set the flows rest on, as a source column cites it."""
+    if facts == "v5.0":
+        return "fact set v5.0 (whitepaper v5.0, July 2024)"
+    return f"fact set {facts} (whitepaper v5.0 and Zoom's later pages)"
+
+
+def describe(
+    result: Result, rules: RulesFile, provenance: str, potential: pd.DataFrame, facts: str = DEFAULT_FACTS
+) -> pd.DataFrame:
     """(a) One row per feature in force (available to some user): DESCRIPTION_COLUMNS.
-    users_available and uses are those of `zoomai exposure --view features`."""
+    users_available and uses are those of `zoomai exposure --view features`; potential: what
+    the settings let its users send where (potential.statements of `potential`), whatever the
+    usage; uses are unknown without usage (provenance NO_USAGE), never the 0 of no usage."""
     spec = load_datamap_spec()
+    said = statements(potential).groupby(["product", "feature"], sort=False)["statement"].agg(" ".join)
     features = result.features[result.features["status"] != "lost"]
     rows = []
     for f in features.itertuples():
@@ -258,32 +316,37 @@ def describe(result: Result, rules: RulesFile, provenance: str) -> pd.DataFrame:
                 "data_subjects": ", ".join(rules.subjects[f.product]),
                 "recipients": _recipients(items, rules.certainty_words),
                 "retention": _retention(items),
+                "potential": said.get((f.product, f.feature), ""),
                 "users_available": int(f.users_available),
-                "uses": int(f.uses),
+                "uses": "unknown" if provenance == NO_USAGE else int(f.uses),
                 "certainty": ", ".join(sorted(set(items["certainty"]))),
-                "source": "whitepaper v5.0, "
+                "source": f"{facts_label(facts)}, "
                 + "; ".join(dict.fromkeys(items["source_section"]))
-                + f"; figures: zoomai exposure --view features ({provenance} usage)",
+                + f"; figures: zoomai exposure --view features (usage: {provenance})",
             }
         )
     return pd.DataFrame(rows, columns=DESCRIPTION_COLUMNS)
 
 
 def necessity(
-    tenant: Tenant, config: Configuration, features: pd.DataFrame, rules: RulesFile
+    tenant: Tenant,
+    config: Configuration,
+    features: pd.DataFrame,
+    rules: RulesFile,
+    facts: str = DEFAULT_FACTS,
 ) -> pd.DataFrame:
     """(b) The configuration in force beside the presets of rules.compare_with (figures of
-    `zoomai compare`): less_intrusive where its upper-bound exposure score is lower; loses: the
-    features in force (`features`: those of `config`) it makes unavailable (`zoomai exposure
-    --view features`)."""
+    `zoomai compare --facts facts`): less_intrusive where its upper-bound exposure score is
+    lower; loses: the features in force (`features`: those of `config`) it makes unavailable
+    (`zoomai exposure --view features`)."""
     names = [config, *(c for c in rules.compare_with if c != config.name)]
-    table = compare(tenant, names)
+    table = compare(tenant, names, facts=facts)
     base = table.iloc[0]
     label = {r.feature_id: f"{r.feature} ({r.product})" for r in features.itertuples()}
     in_force = set(features.loc[features["status"] != "lost", "feature_id"])
     loses = [""]
     for name in names[1:]:
-        st = feature_status(tenant, name)
+        st = feature_status(tenant, name, facts=facts)
         lost = sorted(label[f] for f in in_force & set(st.loc[st["status"] == "lost", "feature_id"]))
         loses.append(", ".join(lost) or "nothing")
     return table.assign(
@@ -296,14 +359,14 @@ def necessity(
 USAGE_FIGURES = [c for c in NECESSITY_COLUMNS if c.startswith(("exposure_score", "records", "third_party"))]
 
 
-def without_usage(description: pd.DataFrame, necessity: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def without_usage(necessity: pd.DataFrame) -> pd.DataFrame:
     """For a tenant without usage data, the figures that count usage are unknown, not zero:
-    uses, records and exposure scores, and the comparisons made on them (less intrusive,
+    records and exposure scores, and the comparisons made on them (less intrusive,
     Pareto-efficient). Features available and lost come from the settings and stay."""
     necessity = necessity.astype({c: "object" for c in [*USAGE_FIGURES, "less_intrusive", "pareto"]})
     necessity.loc[:, USAGE_FIGURES] = pd.NA
     necessity.loc[:, ["less_intrusive", "pareto"]] = "unknown"
-    return description.assign(uses="unknown"), necessity
+    return necessity
 
 
 def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[str, object]]:
@@ -321,7 +384,7 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
             row |= {
                 "answer": "possibly met",
                 "signal": c.fallback,
-                "basis": "tenant settings; no usage data: potential",
+                "basis": "tenant settings; no usage data: potential exposure",
                 "value_min": lo[c.fallback],
                 "value_max": hi[c.fallback],
             }
@@ -337,7 +400,7 @@ def screening(lo: dict, hi: dict, provenance: str) -> tuple[pd.DataFrame, dict[s
             row |= {
                 "answer": "met" if met_lo else "possibly met" if met_hi else "not met",
                 "signal": c.signal,
-                "basis": "tenant settings" if c.signal in SETTINGS_SIGNALS else f"{provenance} usage",
+                "basis": "tenant settings" if c.signal in SETTINGS_SIGNALS else f"usage: {provenance}",
                 "value_min": lo[c.signal],
                 "value_max": hi[c.signal],
             }
@@ -411,7 +474,9 @@ def measures(guarantees: pd.DataFrame, rules: RulesFile) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def ropa(result: Result, rules: RulesFile, region: str, security: str, provenance: str) -> pd.DataFrame:
+def ropa(
+    result: Result, rules: RulesFile, region: str, security: str, provenance: str, facts: str = DEFAULT_FACTS
+) -> pd.DataFrame:
     """The record of processing (Art. 30): one row per purpose - the AI Companion features of
     each product in force, and each retention purpose of another party (data/datamap.yaml
     retention_uses) - with the controller's fields left to the analyst."""
@@ -452,16 +517,16 @@ def ropa(result: Result, rules: RulesFile, region: str, security: str, provenanc
                 "transfer_safeguards": ANALYST if transfers else "",
                 "retention": _retention(part),
                 "security_measures": security,
-                "source": "whitepaper v5.0, "
+                "source": f"{facts_label(facts)}, "
                 + "; ".join(dict.fromkeys(part["source_section"]))
-                + f" ({provenance} usage)",
+                + f" (usage: {provenance})",
             }
         )
     return pd.DataFrame(rows, columns=ROPA_COLUMNS)
 
 
-def _security(config: Configuration, guarantees: pd.DataFrame) -> str:
-    policy = load_policy()
+def _security(config: Configuration, guarantees: pd.DataFrame, facts: str) -> str:
+    policy = flow_inputs(facts)[1]
     facts = policy.facts.set_index("id")
     parts = [f"{facts.loc[f, 'statement']} ({policy.cite(f)})" for f in ENCRYPTION_FACTS]
     active = list(dict.fromkeys(guarantees["label"]))
@@ -475,26 +540,33 @@ def dpia(
     configuration: str | Configuration = "default",
     planned: str | Configuration = "hardened",
     facts: str = DEFAULT_FACTS,
+    usage_model: str = "",
 ) -> Dpia:
     """The DPIA draft of `tenant` under `configuration` (in force), with the measures of
-    `planned` and the residual risk under it. `facts` names the fact set whose newer sources are
-    listed where they differ from v5.0 (the flows rest on v5.0)."""
+    `planned` and the residual risk under it, every analysis under the fact set `facts` (where
+    its sources disagree is listed too). `usage_model`: the id of the usage model behind
+    estimated usage (zoomai.tenants.usage.model_name), named where the draft gives the usage."""
     config, plan = _name(configuration), _name(planned)
     rules = load_dpia_rules()
     region = str(tenant.info["hosting_region"])
-    provenance = usage_provenance(tenant)
-    result, planned_result = analysis(tenant, config), analysis(tenant, plan)
-    now = (signals(result, tenant, "min"), signals(result, tenant, "max"))
-    after = (signals(planned_result, tenant, "min"), signals(planned_result, tenant, "max"))
-    planned_guarantees = option_guarantees(plan, region)
+    result = analysis(tenant, config, facts=facts)
+    planned_result = analysis(tenant, plan, facts=facts)
+    potential = potential_exposure(tenant, config, facts)
+    planned_potential = potential_exposure(tenant, plan, facts)
+    usage = usage_provenance(result.totals)
+    provenance = provenance_text(usage, usage_model)
+    now = (signals(result, tenant, "min", potential), signals(result, tenant, "max", potential))
+    after = (
+        signals(planned_result, tenant, "min", planned_potential),
+        signals(planned_result, tenant, "max", planned_potential),
+    )
+    planned_guarantees = option_guarantees(plan, region, facts=facts)
     labels = dict(zip(planned_guarantees["option"], planned_guarantees["label"], strict=False))
     table, verdict = screening(*now, provenance)
-    guarantees_now = option_guarantees(config, region)
-    fact_set = load_facts(facts)
-    description = describe(result, rules, provenance)
-    compared = necessity(tenant, config, result.features, rules)
-    if provenance == "none":
-        description, compared = without_usage(description, compared)
+    guarantees_now = option_guarantees(config, region, facts=facts)
+    compared = necessity(tenant, config, result.features, rules, facts)
+    if provenance == NO_USAGE:
+        compared = without_usage(compared)
     return Dpia(
         tenant_id=str(tenant.info["tenant_id"]),
         tenant_name=str(tenant.info["name"]),
@@ -503,17 +575,20 @@ def dpia(
         region=region,
         facts=facts,
         provenance=provenance,
+        usage_model=usage_model,
         users=len(tenant.users),
+        usage=usage,
+        potential=potential,
         totals=dict(result.totals),
         exposure=result.exposure,
         features=result.features,
-        description=description,
+        description=describe(result, rules, provenance, potential, facts),
         necessity=compared,
         screening=table,
         verdict=verdict,
         risks=risks(rules, now, after, set(labels), labels),
         measures=measures(planned_guarantees, rules),
-        ropa=ropa(result, rules, region, _security(config, guarantees_now), provenance),
-        newer_sources=fact_set.conflicts if facts != "v5.0" else fact_set.conflicts.iloc[0:0],
+        ropa=ropa(result, rules, region, _security(config, guarantees_now, facts), provenance, facts),
+        newer_sources=load_facts(facts).conflicts,
         signals={"min": now[0], "max": now[1], "planned_min": after[0], "planned_max": after[1]},
     )

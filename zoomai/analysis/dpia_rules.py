@@ -15,7 +15,9 @@ from zoomai.analysis.guarantees import load_guarantees
 from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
 from zoomai.core.yamlio import line_of, load_model, read_yaml
-from zoomai.facts.policy import Certainty, load_policy
+from zoomai.facts.factset import flow_inputs
+from zoomai.facts.policy import Certainty
+from zoomai.facts.sources import FACT_SETS
 
 # The figures a rule or criterion may test (zoomai.analysis.dpia.signals computes them).
 SIGNALS = (
@@ -34,6 +36,7 @@ SIGNALS = (
     "cross_border_records",
     "features_available",
     "users",
+    "users_in_force",
 )
 Level = Literal[1, 2, 3, 4]
 
@@ -137,7 +140,8 @@ def _load_rules(path: Path) -> RulesFile:
     rules = load_model(path, RulesFile)
     _, lines = read_yaml(path)
     options = set(load_guarantees())
-    products = list(load_policy().products)
+    # every product of every fact set has its data subjects
+    products = list(dict.fromkeys(p for f in FACT_SETS for p in flow_inputs(f)[1].products))
     presets = set(load_configurations())
     problems = [
         Problem(

@@ -10,16 +10,15 @@ from pathlib import Path
 
 from zoomai.analysis.configurations import get_configuration
 from zoomai.analysis.dpia import dpia
-from zoomai.cli.conventions import EXIT_FAILED, EXIT_OK, add_config, epilog
+from zoomai.cli.conventions import EXIT_FAILED, EXIT_OK, add_config, add_facts, epilog
 from zoomai.core.atomic import check_replaceable, replace_folder
-from zoomai.facts.factset import DEFAULT_FACTS
-from zoomai.facts.sources import FACT_SETS
 from zoomai.reporting.dpia import CNIL, MARKDOWN, write_files
 from zoomai.reporting.engine import Task, execute
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import Run
 from zoomai.reporting.schedule import NOTEBOOKS_DIR
 from zoomai.tenants.tables import load_tenant, resolve_tenant_path
+from zoomai.tenants.usage import load_record, model_name
 
 NOTEBOOK = "dpia"
 CELL_TIMEOUT = 600  # seconds, as the default schedule's
@@ -48,7 +47,7 @@ def cmd_dpia(args: argparse.Namespace) -> int:
     config, planned = get_configuration(args.config), get_configuration(args.planned)
     chromium = None if args.no_pdf else find_chromium()
     tenant = load_tenant(args.tenant)
-    draft = dpia(tenant, config, planned, args.facts)
+    draft = dpia(tenant, config, planned, args.facts, model_name(load_record(args.tenant)))
     now = datetime.now(UTC).isoformat(timespec="seconds")
     run = Run(
         notebook=NOTEBOOK,
@@ -112,12 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="the configuration whose options are the measures envisaged (default: hardened)",
     )
-    p.add_argument(
-        "--facts",
-        choices=FACT_SETS,
-        default=DEFAULT_FACTS,
-        help=f"fact set: v5.0, or current to list where newer sources differ (default: {DEFAULT_FACTS})",
-    )
+    add_facts(p)
     p.add_argument("--out", metavar="FOLDER", required=True, help="the folder to write (replaced whole)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF (needs no chromium)")
     p.set_defaults(func=cmd_dpia)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zoomai.analysis.dpia import ANALYST, Dpia
+from zoomai.analysis.dpia import ANALYST, NO_USAGE, Dpia, facts_label
 from zoomai.analysis.dpia_rules import load_dpia_rules
 from zoomai.core.errors import ZoomaiError, display
 from zoomai.core.paths import data_file
@@ -80,14 +80,14 @@ def _analyst(question: str) -> str:
 def _figure(d: Dpia, name: str) -> str:
     t = d.totals
     low, high = t.get(f"{name}_min", t[name]), t.get(f"{name}_max", t[name])
-    return formats.figure_range(name, low, high) if d.provenance != "none" else "unknown (no usage data)"
+    return formats.figure_range(name, low, high) if d.provenance != NO_USAGE else "unknown (no usage data)"
 
 
 def _basis(d: Dpia) -> str:
     return (
         f"Figures: zoomai exposure/compare for tenant {d.tenant_id} under the {d.configuration} "
-        f"configuration, {d.provenance} usage; lower bound = stated flows only, upper bound = every flow. "
-        "Facts: whitepaper v5.0 (sections cited)."
+        f"configuration, usage: {d.provenance}; lower bound = stated flows only, upper bound = every flow. "
+        f"Facts: {facts_label(d.facts)} (sections cited)."
     )
 
 
@@ -102,7 +102,7 @@ def _texts(d: Dpia) -> dict[int, str]:
     # without usage data whether a preset is less intrusive is unknown: every preset is listed
     lost = (
         d.necessity.iloc[1:]
-        if d.provenance == "none"
+        if d.provenance == NO_USAGE
         else d.necessity[d.necessity["less_intrusive"].eq(True)]
     )
     return {
@@ -128,7 +128,7 @@ def _texts(d: Dpia) -> dict[int, str]:
         213: _p(
             "Presets compared by zoomai compare (without usage data their exposure is unknown), "
             "and what each loses:"
-            if d.provenance == "none"
+            if d.provenance == NO_USAGE
             else "Less intrusive configurations found by zoomai compare, and what each loses:"
         )
         + _ul(

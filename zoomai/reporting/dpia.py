@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zoomai.analysis.dpia import ANALYST, Dpia
+from zoomai.analysis.dpia import ANALYST, NO_USAGE, Dpia, facts_label
 from zoomai.analysis.dpia_rules import load_dpia_rules
 from zoomai.analysis.scope import scope_statement
 from zoomai.core.output import write_table
@@ -46,9 +46,14 @@ class Part:
 
 
 def _basis(d: Dpia) -> str:
-    usage = "no usage data: usage figures unknown" if d.provenance == "none" else f"{d.provenance} usage"
+    usage = (
+        "no usage data: usage figures unknown, potential exposure instead"
+        if d.provenance == NO_USAGE
+        else f"usage: {d.provenance}"
+    )
     return (
-        f"Figures from `zoomai exposure` and `zoomai compare` ({usage}); a range gives the lower bound "
+        f"Figures from `zoomai exposure` and `zoomai compare` --facts {d.facts} ({usage}); a range gives "
+        "the lower bound "
         "(flows the sources state) and the upper bound (every flow, including those the sources say may "
         "happen and the project's written-down readings)."
     )
@@ -65,12 +70,16 @@ def subject(d: Dpia, now: str) -> pd.DataFrame:
         ("Measures planned", labels.configuration(d.planned)),
         (
             "Usage",
-            {
-                "none": "none (settings only): people figures unknown, "
-                "risk rules count the flows the settings allow"
-            }.get(d.provenance, d.provenance),
+            "none (settings only): people figures unknown; the description, screening and risk rules "
+            "rest on potential exposure (what the settings allow, and how many users have each feature)"
+            if d.provenance == NO_USAGE
+            else f"{d.provenance} of the records (observed: from Zoom's APIs, estimated: a usage model, "
+            "simulated: a bundled tenant)",
         ),
-        ("Facts", f"whitepaper v5.0 for the flows; fact set {d.facts} for newer sources"),
+        (
+            "Facts",
+            f"{facts_label(d.facts)}; flows, figures and measures rest on it (sources: Scope of the facts)",
+        ),
         (
             "Status",
             f"DRAFT generated {now}: for review by the DPO; fields marked {ANALYST} are for people to fill",
@@ -81,8 +90,8 @@ def subject(d: Dpia, now: str) -> pd.DataFrame:
 
 def figures(d: Dpia) -> dict[str, object]:
     """The draft's headline figures (checked by nbval): verdict, criteria, risk levels, and the
-    exposure totals they rest on."""
-    t = d.totals
+    exposure totals they rest on (unknown without usage, never 0) with the usage split."""
+    t = d.totals if d.provenance != NO_USAGE else {k: "unknown" for k in d.totals}
     return {
         "dpia_required": d.verdict["required"],
         "criteria_met": len(d.verdict["met"]),
@@ -104,6 +113,20 @@ def figures(d: Dpia) -> dict[str, object]:
     }
 
 
+def usage_table(d: Dpia) -> pd.DataFrame:
+    """What the figures rest on: uses and records (upper bound) per usage source, with shares."""
+    u = d.usage
+    return pd.DataFrame(
+        {
+            "source": u["source"],
+            "uses": u["uses"],
+            "share of uses": [formats.percent(v) for v in u["uses_share"]],
+            "records": u["records"],
+            "share of records": [formats.percent(v) for v in u["records_share"]],
+        }
+    )
+
+
 def parts(d: Dpia) -> list[Part]:
     """The draft's sections in order: screening, the four parts of Art. 35(7), the record of
     processing, newer sources and the fields left to people (the scope of the facts follows:
@@ -112,14 +135,30 @@ def parts(d: Dpia) -> list[Part]:
     rules = load_dpia_rules()
     scale = ", ".join(f"{k} {w}" for k, w in rules.levels.items())
     exposure = d.exposure.drop(columns=["tenant_id", "party_kind"])
-    people = "unknown (no usage data)" if d.provenance == "none" else "from usage"
+    people = "unknown (no usage data)" if d.provenance == NO_USAGE else "from usage"
     screening = screening_table(d.screening)
     security = d.ropa["security_measures"].iloc[0] if len(d.ropa) else "none (no purpose)"
-    description = d.description.assign(data_categories=d.description["data_categories"].map(labels.category))
+    # each flow's certainty is in the wording of its recipient and retention: not a column of its own
+    description = d.description.assign(
+        data_categories=d.description["data_categories"].map(labels.category)
+    ).drop(columns="certainty")
     ropa = d.ropa.drop(columns="security_measures")
     ropa["data_categories"] = ropa["data_categories"].map(labels.category)
     residual = d.risks[["title", *(c for c in d.risks.columns if c.startswith("residual_")), "measures"]]
+    rest_on = (
+        "No usage data: the figures that count usage are unknown, never zero. The draft describes "
+        "and screens what the settings allow (potential exposure: per feature in force, how many users "
+        "can send which content where)."
+        if d.provenance == NO_USAGE
+        else f"Usage: {d.provenance} of the records. Every figure below rests on it: uses and records "
+        "(upper bound) per usage source, as `zoomai exposure --view totals` gives them."
+    )
     return [
+        Part(
+            "What the figures rest on",
+            f"Facts: {facts_label(d.facts)}. {rest_on}",
+            [("Uses and records per usage source", usage_table(d), "No usage.")],
+        ),
         Part(
             "Screening: is a DPIA required? (WP248 criteria)",
             f"DPIA required: {v['required']}. {v['reason']}. Source: {v['source']}. Criteria the data cannot "
@@ -129,7 +168,8 @@ def parts(d: Dpia) -> list[Part]:
         Part(
             ART35["a"],
             "Per feature in force: its purpose, the content it uses and makes, whose it is, who holds it "
-            "where, and for how long. Verbs follow the certainty of each flow: 'receives' (stated), 'may "
+            "where, and for how long; 'potential': what its users can send where, whatever the usage "
+            "(potential exposure). Verbs follow the certainty of each flow: 'receives' (stated), 'may "
             f"receive' (the source allows it), 'inferred', 'assumed'. People are {people}. {_basis(d)}",
             [
                 ("Processing per feature in force", description, "No AI Companion feature is in force."),
@@ -192,14 +232,15 @@ def parts(d: Dpia) -> list[Part]:
             ],
         ),
         Part(
-            "Newer sources",
-            "Where Zoom's newer public pages differ from whitepaper v5.0 (fact set "
-            f"{d.facts}); both statements are kept, with their sources.",
+            "Where sources disagree",
+            f"The figures above rest on {facts_label(d.facts)}. Where its sources disagree, both statements "
+            "are kept, with their sources, for the DPO to weigh.",
             [
                 (
                     "Conflicts between sources",
                     d.newer_sources.drop(columns=["conflict", "document", "fact"], errors="ignore"),
-                    "Fact set v5.0: newer sources are not listed (run with --facts current).",
+                    "Fact set v5.0 has one source: no conflicts (zoomai dpia --facts current adds Zoom's "
+                    "later pages and lists where they disagree).",
                 )
             ],
         ),
@@ -213,10 +254,25 @@ def parts(d: Dpia) -> list[Part]:
 
 def screening_table(screening: pd.DataFrame) -> pd.DataFrame:
     """The WP248 screening for people: each criterion's answer, the figure it rests on in words
-    with its threshold and basis, its value (a range), the analyst's question and the reason."""
+    with its threshold and basis, its value (a range as formats.figure_range gives it: people
+    without notice as an estimate; blank where the analyst answers, the evidence then carries
+    the ANALYST marker), the analyst's question and the reason."""
     evidence = [
-        f"{labels.figure(s)} above {formats.value(t)} ({b})" if s else b
-        for s, t, b in zip(screening["signal"], screening["threshold"], screening["basis"], strict=True)
+        (f"{labels.figure(s)} above {formats.value(t)} ({b})" if s else b)
+        + (f"; {ANALYST}" if a == "analyst" and ANALYST not in b else "")
+        for s, t, b, a in zip(
+            screening["signal"], screening["threshold"], screening["basis"], screening["answer"], strict=True
+        )
+    ]
+    value = [
+        "" if a == "analyst" else formats.figure_range(s, lo, hi)
+        for a, s, lo, hi in zip(
+            screening["answer"],
+            screening["signal"],
+            screening["value_min"],
+            screening["value_max"],
+            strict=True,
+        )
     ]
     reason = [
         r + (" (threshold: this project's choice)" if a else "")
@@ -227,9 +283,7 @@ def screening_table(screening: pd.DataFrame) -> pd.DataFrame:
             "criterion": screening["title"],
             "answer": screening["answer"],
             "evidence": evidence,
-            "value": screening["value_max"],
-            "value_min": screening["value_min"],
-            "value_max": screening["value_max"],
+            "value": value,
             "question": screening["question"],
             "reason": reason,
         }
@@ -263,7 +317,7 @@ def markdown(d: Dpia, now: str) -> str:
     """The whole draft as Markdown: subject, then every part with its tables."""
     lines = [f"# DPIA draft: Zoom AI Companion for {d.tenant_name}", ""]
     lines += [f"- **{i}**: {t}" for i, t in subject(d, now).itertuples(index=False)] + [""]
-    scope = Part(SCOPE, SCOPE_INTRO, [(SCOPE, scope_statement().drop(columns="facts"), "None.")])
+    scope = Part(SCOPE, SCOPE_INTRO, [(SCOPE, scope_statement(facts=d.facts).drop(columns="facts"), "None.")])
     for part in [*parts(d), scope]:
         lines += [f"## {part.title}", "", part.intro, ""]
         for caption, table, empty in part.tables:
