@@ -312,7 +312,7 @@ def test_exposure_and_inventory_charts_say_what_usage_they_rest_on():
     ).assign(source=["observed"] * 2 + ["estimated"] * 2)
     fig = charts.inventory_chart(inventory)
     assert list(fig.data[0].y) == [3, 2]
-    assert "observed usage (1 record-days) and estimated usage (4 record-days)" in charts.caption(fig)
+    assert "observed usage (1 record-day) and estimated usage (4 record-days)" in charts.caption(fig)
 
 
 def test_charts_without_data_say_so_in_words():

@@ -58,12 +58,12 @@ def no_data(title: str, message: str) -> go.Figure:
     return _layout(fig, title, 160, message, meta={"caption": message, "no_data": True})
 
 
-def provenance_note(sources: pd.Series, weights: pd.Series | None = None, unit: str = "records") -> str:
+def provenance_note(sources: pd.Series, weights: pd.Series | None = None, unit: str = "record") -> str:
     """'Rests on observed usage (12 records) and estimated usage (30 records).' from a column of
     usage sources (and the weight of each row; default 1 each)."""
     weights = pd.Series(1, index=sources.index) if weights is None else weights
     sums = weights.groupby(sources.astype(str)).sum()
-    parts = [f"{s} usage ({formats.count(sums[s])} {unit})" for s in USAGE_SOURCES if sums.get(s, 0)]
+    parts = [f"{s} usage ({formats.counted(sums[s], unit)})" for s in USAGE_SOURCES if sums.get(s, 0)]
     return "Rests on " + (" and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)) + "."
 
 
@@ -486,7 +486,7 @@ def inventory_chart(inventory: pd.DataFrame) -> go.Figure:
     title = "Records held per party over time (worst case: every window to its maximum)"
     if inventory.empty:
         return no_data(title, "No records are held: the tenant has no usage of an available feature.")
-    rests = provenance_note(inventory["source"], inventory["records_held"], "record-days")
+    rests = provenance_note(inventory["source"], inventory["records_held"], "record-day")
     inventory = inventory.groupby(["party", "party_kind", "window", "date"], as_index=False, observed=True)[
         "records_held"
     ].sum()  # all usage sources together
