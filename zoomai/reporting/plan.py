@@ -53,8 +53,8 @@ class Run:
     notebook: str
     source: Path
     job: str
-    tenant: str | None  # label (see `labels`); None when the notebook takes none
-    configuration: str | None  # label (preset name or file stem, see `labels`)
+    tenant: str | None  # label (see `run_labels`); None when the notebook takes none
+    configuration: str | None  # label (preset name or file stem, see `run_labels`)
     parameters: dict[str, Any]
     output: str
     writes_summary: bool
@@ -67,7 +67,7 @@ def _label(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name).strip(".") or "_"
 
 
-def labels(values: Iterable[str]) -> dict[str, str]:
+def run_labels(values: Iterable[str]) -> dict[str, str]:
     """The label of each tenant or configuration value (bundled id, preset name, folder or file
     path): its name made safe for a path. Where different values share a name (two folders both
     called `t`), each path among them gets `-` and the first 6 hex digits of the SHA-256 of its
@@ -288,9 +288,9 @@ def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEB
 
 
 def _labelled(runs: list[Run]) -> list[Run]:
-    """Runs with their tenant and configuration values replaced by their `labels`."""
-    tenants = labels(r.tenant for r in runs if r.tenant)
-    configurations = labels(r.configuration for r in runs if r.configuration)
+    """Runs with their tenant and configuration values replaced by their `run_labels`."""
+    tenants = run_labels(r.tenant for r in runs if r.tenant)
+    configurations = run_labels(r.configuration for r in runs if r.configuration)
     return [
         replace(
             r,
