@@ -122,11 +122,6 @@ def test_overrides_chart_stacks_levels():
     ]
 
 
-def test_overrides_chart_says_when_there_are_none():
-    fig = charts.overrides_chart(pd.DataFrame(columns=["level", "key", "users"]))
-    assert not fig.data and fig.layout.annotations[0].text == "No override widens exposure"
-
-
 def test_version_bands_chart_colours_by_notice():
     bands = pd.DataFrame(
         {
@@ -286,7 +281,7 @@ def test_every_chart_has_a_caption_and_no_scientific_notation():
     figures = [
         charts.matrix_heatmap(FLOWS),
         charts.sankey(FLOWS),
-        charts.overrides_chart(pd.DataFrame(columns=["level", "key", "users"])),
+        charts.overrides_chart(pd.DataFrame([dict(level="user", key="k", users=1_000_000)])),
         charts.version_bands_chart(bands),
         charts.exposure_chart(exposure),
         charts.inventory_chart(_inventory("Zoom", "zoom", "bounded", [1, 0])),
@@ -317,17 +312,31 @@ def test_exposure_and_inventory_charts_say_what_usage_they_rest_on():
     ).assign(source=["observed"] * 2 + ["estimated"] * 2)
     fig = charts.inventory_chart(inventory)
     assert list(fig.data[0].y) == [3, 2]
-    assert "observed usage (1 record-days) and estimated usage (4 record-days)" in charts.caption(fig)
+    assert "observed usage (1 record-day) and estimated usage (4 record-days)" in charts.caption(fig)
 
 
 def test_charts_without_data_say_so_in_words():
+    from zoomai.reporting.index import FIGURE_COLUMNS, ranking_figure, trend_figure
+
     empty = pd.DataFrame(columns=["party", "data_category", "records", "source"])
+    figures = pd.DataFrame(columns=FIGURE_COLUMNS)
     for fig in (
         charts.exposure_chart(empty),
         charts.inventory_chart(_inventory("Zoom", "zoom", "bounded", []).head(0)),
         charts.what_if_chart(
             pd.DataFrame(columns=["change", "key", "value", "score_removed", "features_lost"])
         ),
+        charts.sankey(FLOWS.head(0)),
+        charts.matrix_heatmap(FLOWS.head(0)),
+        charts.version_additions(pd.DataFrame(columns=["added_in_version", "product", "feature"])),
+        charts.overrides_chart(pd.DataFrame(columns=["level", "key", "users"])),
+        charts.version_bands_chart(pd.DataFrame(columns=["band", "participant_notice", "users"])),
+        charts.pareto_chart(
+            pd.DataFrame(columns=["configuration", "exposure_score", "features_available", "pareto"])
+        ),
+        charts.fact_changes_chart(pd.DataFrame(columns=["kind", "subject"])),
+        ranking_figure(figures),
+        trend_figure(figures),
     ):
         assert fig.data == () and not fig.layout.xaxis.visible and not fig.layout.yaxis.visible
         assert charts.caption(fig).startswith("No ") and fig.layout.annotations[0].text == charts.caption(fig)

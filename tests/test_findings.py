@@ -113,7 +113,7 @@ def test_recommended_changes_lose_nothing_first_and_say_who_makes_them():
         "the exposure score; loses no feature.",
         # losing features comes after; ZMO is made by Zoom support. 50% -> High
         "Turn on Zoom-hosted Models Only (ZMO) (through Zoom support): removes 50% of the exposure "
-        "score; loses 2 feature(s). Zoom support must make this change.",
+        "score; loses 2 features. Zoom support must make this change.",
     ]
     assert list(changes["severity"]) == ["High", "Low", "High"]
     assert set(changes["source"]) == {findings.load_rules().rules["change"].source}
@@ -210,3 +210,19 @@ def test_the_tiny_tenant_in_ranges():
     # zmo: every flow stated, one number each; no model provider at all
     text = "\n".join(_summary_of("zmo")["finding"])
     assert "hold 1 of the 17 content records" in text and "may reach" not in text
+
+
+def test_counts_and_their_units_agree_in_number():
+    # one record held abroad, one kept for an unknown time, one until deleted; one feature lost
+    # by the ZMO change, one available feature for one user with no records at all
+    one = {**TOTALS, "cross_border_records": 1, "records_unknown": 1, "records_unbounded": 1}
+    changes = CHANGES.assign(features_lost=[1, 0, 0, 0, 1])
+    text = "\n".join(findings.executive_summary(one, FEATURES, GUARANTEES, changes, ITEMS)["finding"])
+    assert "Held outside the tenant's hosting region: 1 record (<1%)." in text  # 1 of 1,000
+    assert "no retention window (email and calendar providers, external recipients): 1 record (<1%)" in text
+    assert "in customer storage or published: 1 record (<1%)" in text
+    assert "score; loses 1 feature. Zoom support must make this change." in text
+    none = {k: 0 for k in TOTALS} | {"people_without_notice": 0.0}
+    features = FEATURES.assign(users_available=[0, 1])
+    text = "\n".join(findings.executive_summary(none, features, GUARANTEES, changes, ITEMS)["finding"])
+    assert "In force for up to 1 user: 1 AI Companion feature (Meeting summary (Meetings))" in text

@@ -43,6 +43,18 @@ def test_percentages_and_days():
     assert formats.days(30) == "30 days" and formats.days(1) == "1 day" and formats.days(None) == "unknown"
 
 
+def test_a_count_and_its_unit_agree_in_number():
+    assert formats.counted(1, "record-day") == "1 record-day"
+    assert formats.counted(2, "record-day") == "2 record-days"
+    assert formats.counted(0, "user") == "0 users" and formats.counted(1234, "user") == "1,234 users"
+    assert formats.counted(1, "person") == "1 person" and formats.counted(3, "person") == "3 people"
+    assert formats.counted(1.2, "user") == "1 user"  # written as the count "1"
+    # figures already written: an estimate of one, a range
+    assert formats.counted("about 1", "person") == "about 1 person"
+    assert formats.counted("8 to 12", "content record") == "8 to 12 content records"
+    assert formats.counted(None, "user") == "unknown users"
+
+
 def test_value_never_writes_scientific_notation():
     assert formats.value(3.255e04) == "32,550" and formats.value(1e21) == f"{10**21:,}"
     assert formats.value(0.25) == "0.2" or formats.value(0.25) == "0.3"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -230,3 +231,17 @@ def test_header_names_the_subject(monkeypatch, shown):
     assert notebook.subject()["detail"].iloc[-1].startswith("not part of a report run")
     with pytest.raises(ZoomaiError, match="notebook parameter run_id: expected text"):
         notebook.setup(run_id=7)
+
+
+def test_usage_evidence_is_cited_in_words_with_the_api_fields_apart(shown):
+    from zoomai.tenants.tables import load_tenant
+
+    notebook.usage_basis(load_tenant("us_enterprise_defaults"), {"observed_features": ["phone.call_summary"]})
+    evidence = shown[1][0]["text/html"]  # after the uses per source
+    header = re.findall(r"<th [^>]*>([^<]*)</th>", evidence)
+    assert header == ["Feature", "Observed in", "One use is", "API fields read"]
+    cells = re.findall(r"<td [^>]*>([^<]*)</td>", evidence)
+    # data/usage_evidence.yaml: the endpoint in words, then the request; the fields in their column
+    assert cells[1] == "Zoom API: a user&#39;s call history (GET /phone/users/{userId}/call_history)"
+    assert cells[3] == "call_logs: id, call_id, connect_type, start_time, ai_call_summary_id"
+    assert "Response" not in evidence  # no SDK type name in the report table

@@ -3,12 +3,14 @@ notebooks, offline HTML, index), failures, atomic output, and tenant isolation."
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO, run_cli
 
@@ -575,6 +577,62 @@ def test_fresh_kernels_and_data_folder(tmp_path, backend):
     meta = json.loads((folder / "eu_company_zmo/tenant_chart__default.json").read_text())
     assert meta["summary"]["tenant_id"] == "eu_company_zmo"
     assert os.environ.get("ZOOMAI_DATA") == before  # restored after an in-process run
+
+
+def _same_name_tenants(tmp_path: Path) -> list[Path]:
+    """Two different tenant folders both called `t` (copies of two bundled tenants)."""
+    import shutil
+
+    folders = [tmp_path / "a" / "t", tmp_path / "b" / "t"]
+    for folder, bundled in zip(folders, ("us_enterprise_defaults", "startup_everything_on"), strict=True):
+        shutil.copytree(tenants_dir() / bundled, folder)
+    return folders
+
+
+def test_tenant_folders_with_one_name_get_distinct_stable_labels(tmp_path):
+    import hashlib
+
+    a, b = _same_name_tenants(tmp_path)
+    schedule = f"jobs:\n  - name: w\n    notebooks: [fails]\n    tenants: [{a}, {b}, eu_company_zmo]\n"
+    runs = fixture_plan(tmp_path, schedule)
+    # each folder: its name, "-" and the first 6 hex digits of the SHA-256 of its absolute path;
+    # a tenant whose name no other shares keeps its plain name
+    tag = {p: hashlib.sha256(str(p).encode()).hexdigest()[:6] for p in (a, b)}
+    assert [r.output for r in runs] == [f"t-{tag[a]}/fails", f"t-{tag[b]}/fails", "eu_company_zmo/fails"]
+    assert tag[a] != tag[b]
+    assert [r.output for r in fixture_plan(tmp_path, schedule)] == [r.output for r in runs]  # stable
+
+
+def test_report_of_two_tenant_folders_with_one_name_indexes_both(tmp_path):
+    """Both folders were labelled `t` before: one name for two tenants, and with a third tenant
+    ranked between them (exposure scores 80 < 120 < 300, the fixture's user counts) the ranking
+    chart crashed on the duplicate name."""
+    a, b = _same_name_tenants(tmp_path)
+    code, _, err = run_cli(
+        "report",
+        "--notebooks",
+        REPO / "tests" / "fixtures" / "ranking" / "tenant_risk_report.ipynb",
+        "--tenants",
+        f"{a},{b},events_marketing",
+        "--out",
+        tmp_path / "reports",
+        "--run-id",
+        "r1",
+        "--workers",
+        "1",
+    )
+    assert code == 0, err
+    folder = tmp_path / "reports" / "r1"
+    summary = json.loads((folder / "summary.json").read_text())
+    tenants = sorted(r["tenant"] for r in summary["runs"])
+    assert tenants[0] == "events_marketing" and len(set(tenants)) == 3
+    assert all(t.startswith("t-") for t in tenants[1:])
+    index = (folder / "index.html").read_text()
+    assert {f"{t}/tenant_risk_report__default.html" for t in tenants} <= index_links(folder / "index.html")
+    assert "zoomai-ranking" in index
+    for bundled in ("us_enterprise_defaults", "startup_everything_on", "events_marketing"):
+        name = pd.read_parquet(tenants_dir() / bundled / "tenants.parquet")["name"].iloc[0]
+        assert html.escape(str(name)) in index
 
 
 # ------------------------------------------------------------------------ tenant isolation

@@ -217,7 +217,7 @@ def test_a_tenant_without_usage_gets_potential_exposure_not_a_false_statement(tm
     )
     text = " ".join(summary["finding"])
     assert "No AI Companion use is observed or estimated" in text
-    assert "feature(s) are in force for up to 2 users" in text
+    assert "In force for up to 2 users: " in text
     assert "no content is processed" not in text.lower()
     fig = charts.exposure_chart(result.exposure)
     assert fig.data == () and "No content records" in charts.caption(fig)

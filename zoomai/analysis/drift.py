@@ -26,6 +26,7 @@ from zoomai.analysis.flows import SUMMARY_FEATURE, FlowOptions, availability, fl
 from zoomai.core.errors import DataError, Problem, ZoomaiError
 from zoomai.core.yamlio import read_json
 from zoomai.facts.registry import SPECS, parse_value
+from zoomai.reporting import formats
 from zoomai.tenants.importer import import_settings, read_export
 from zoomai.tenants.layout import has_account_settings
 from zoomai.tenants.pseudonymise import pseudonymise
@@ -304,7 +305,7 @@ def since_previous_line(since: SincePrevious) -> str:
     if since.problem:
         return f"previous snapshot {since.previous} {since.problem}"
     n = len(since.changes)
-    changes = f"{n} change{'' if n == 1 else 's'}"
+    changes = formats.counted(n, "change")
     widened = "WIDENED" if since.widens else "not widened"
     span = f"{since.previous} to {since.snapshot}"
     return f"since the previous snapshot ({span}): {changes}; exposure {widened}"

@@ -47,6 +47,7 @@ from zoomai.facts.registry import (
     parse_value,
     period_days,
 )
+from zoomai.reporting import formats
 from zoomai.tenants.tables import ROUTINGS
 
 FLOW_COLUMNS = [
@@ -277,7 +278,7 @@ def _note(max_days: int | None, kind: str, longer_if: str = "") -> str:
         return "unbounded: kept until deleted"
     if kind == UNKNOWN:
         return "unknown: the sources do not say"
-    note = f"up to {max_days} day{'' if max_days == 1 else 's'}"
+    note = f"up to {formats.days(max_days)}"
     return f"{note}; longer {longer_if}" if longer_if else note
 
 

@@ -40,6 +40,7 @@ from zoomai.facts.matrix import load_feature_matrix
 from zoomai.facts.policy import UNBOUNDED, PartyKind, Policy, load_policy
 from zoomai.facts.registry import RETENTION_LIMITS, SPECS, parse_value, period_days
 from zoomai.facts.taxonomy import load_data_categories
+from zoomai.reporting import formats
 
 SELECTOR_COLUMNS = (
     "feature_id",
@@ -320,11 +321,7 @@ def _flows(match: pd.DataFrame) -> str:
     n = len(match)
     if n == 0:
         return "no matching flow"
-    return f"{n} matching flow{'s' if n > 1 else ''} at {', '.join(dict.fromkeys(match['party']))}"
-
-
-def _in_days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
+    return f"{formats.counted(n, 'matching flow')} at {', '.join(dict.fromkeys(match['party']))}"
 
 
 def _days(limit: Limit, options: FlowOptions, policy: Policy) -> int | None:
@@ -369,15 +366,15 @@ def evaluate(check: Check, flows: pd.DataFrame, options: FlowOptions, policy: Po
     if check.kind == "max_days_at_most":
         over = match[max_days.isna() | (max_days.fillna(0) > days)]
         if over.empty:
-            longest = f", longest {_in_days(int(max_days.max()))}" if len(match) else ""
+            longest = f", longest {formats.days(int(max_days.max()))}" if len(match) else ""
             return True, _flows(match) + longest
         row = over.iloc[0]
-        return False, f"{_flow(row)} (> {_in_days(days)}; basis: {row['basis']})"
+        return False, f"{_flow(row)} (> {formats.days(days)}; basis: {row['basis']})"
     unbounded = match["retention_note"].str.startswith(UNBOUNDED)
     long_enough = match[unbounded | (max_days.fillna(-1) >= days)]
     if long_enough.empty:
-        return False, _flows(match) + (f", none kept {_in_days(days)} or longer" if len(match) else "")
-    return True, f"{_flow(long_enough.iloc[0])} (>= {_in_days(days)})"
+        return False, _flows(match) + (f", none kept {formats.days(days)} or longer" if len(match) else "")
+    return True, f"{_flow(long_enough.iloc[0])} (>= {formats.days(days)})"
 
 
 def option_guarantees(

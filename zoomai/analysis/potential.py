@@ -15,6 +15,7 @@ from zoomai.analysis.exposure import one_tenant, scenario, tenant_ids
 from zoomai.facts.certainty import LOWER_BOUND
 from zoomai.facts.factset import DEFAULT_FACTS
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN
+from zoomai.reporting import formats
 from zoomai.tenants.tables import Tenant
 
 POTENTIAL_COLUMNS = [
@@ -64,7 +65,7 @@ def _window_text(part: pd.DataFrame) -> str:
     if UNKNOWN in windows:
         return "kept for a time the sources do not give"
     days = int(part["retention_max_days"].max())
-    return f"kept up to {days} day{'s' if days != 1 else ''}"
+    return f"kept up to {formats.days(days)}"
 
 
 def _join(names: list[str], word: str) -> str:
@@ -96,7 +97,7 @@ def statements(potential: pd.DataFrame) -> pd.DataFrame:
                     "product": product,
                     "feature": feature,
                     "users": users,
-                    "statement": f"{users:,} user{'s' if users != 1 else ''} can send {_join(items, 'and')} "
+                    "statement": f"{formats.counted(users, 'user')} can send {_join(items, 'and')} "
                     f"to {_join(parties, 'or')}{where}, {_window_text(d)}"
                     + (f" ({condition})" if condition else "")
                     + ".",

@@ -58,12 +58,12 @@ def no_data(title: str, message: str) -> go.Figure:
     return _layout(fig, title, 160, message, meta={"caption": message, "no_data": True})
 
 
-def provenance_note(sources: pd.Series, weights: pd.Series | None = None, unit: str = "records") -> str:
+def provenance_note(sources: pd.Series, weights: pd.Series | None = None, unit: str = "record") -> str:
     """'Rests on observed usage (12 records) and estimated usage (30 records).' from a column of
     usage sources (and the weight of each row; default 1 each)."""
     weights = pd.Series(1, index=sources.index) if weights is None else weights
     sums = weights.groupby(sources.astype(str)).sum()
-    parts = [f"{s} usage ({formats.count(sums[s])} {unit})" for s in USAGE_SOURCES if sums.get(s, 0)]
+    parts = [f"{s} usage ({formats.counted(sums[s], unit)})" for s in USAGE_SOURCES if sums.get(s, 0)]
     return "Rests on " + (" and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)) + "."
 
 
@@ -96,6 +96,9 @@ def matrix_heatmap(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     party, party_kind. Parties are ordered by kind (Zoom, model providers, subprocessors,
     customer storage, ...), products as in the whitepaper; empty cells mean no content.
     """
+    title = title or "Content items each party receives, per product"
+    if flows.empty:
+        return no_data(title, "No content flows to show: no feature of the selection sends content anywhere.")
     items = flows.assign(product=flows["product"].astype(str)).drop_duplicates(
         ["product", "feature_id", "content_item", "party"]
     )
@@ -122,7 +125,7 @@ def matrix_heatmap(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig.update_xaxes(tickangle=-30)
     return _layout(
         fig,
-        title or "Content items each party receives, per product",
+        title,
         200 + 45 * len(products),
         "Read across a row: the parties a product's content reaches; an empty cell means none.",
     )
@@ -135,6 +138,9 @@ def version_additions(history: pd.DataFrame) -> go.Figure:
     added_in_version, product, feature and optionally added_in_source; features whose source is
     earliest_documented are shown as 'in X (before the changelog)', apart from those added in X.
     """
+    title = "What each whitepaper version added"
+    if history.empty:
+        return no_data(title, "No features to show: the selection holds no feature with a version.")
     source = history.get("added_in_source", pd.Series("changelog", index=history.index)).astype(str)
     version = history["added_in_version"].astype(str)
     label = version.radd("added in ").where(
@@ -159,7 +165,7 @@ def version_additions(history: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text="Features", dtick=1)
     return _layout(
         fig,
-        "What each whitepaper version added",
+        title,
         420,
         "Bar height: features a version's changelog added; the first bar holds features already "
         "in the earliest version the changelog covers.",
@@ -272,6 +278,9 @@ def overrides_chart(overrides: pd.DataFrame) -> go.Figure:
     `overrides`: zoomai.audit.widening_overrides, columns level, key, users; settings are shown
     by their admin-console label.
     """
+    title = "Users whose settings are wider than the account's"
+    if overrides.empty:
+        return no_data(title, "No override widens exposure: every user's settings are within the account's.")
     keys = list(dict.fromkeys(overrides["key"]))
     names = [labels.setting(k) for k in keys]
     fig = go.Figure()
@@ -288,17 +297,13 @@ def overrides_chart(overrides: pd.DataFrame) -> go.Figure:
             marker_color=LEVEL_COLOURS[level],
             hovertemplate=f"%{{y}}<br>set at {level} level: %{{x:,}} users<extra></extra>",
         )
-    if not keys:
-        fig.add_annotation(text="No override widens exposure", showarrow=False, font={"size": 16})
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
     fig.update_layout(barmode="stack", legend={"title": {"text": "Set at"}, "traceorder": "normal"})
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="Users")
     return _layout(
         fig,
-        "Users whose settings are wider than the account's",
-        160 + 40 * max(len(keys), 1),
+        title,
+        160 + 40 * len(keys),
         "Each bar: users for whom a group, site or user value opens more than the account allows.",
     )
 
@@ -308,6 +313,9 @@ def version_bands_chart(bands: pd.DataFrame) -> go.Figure:
 
     `bands`: zoomai.audit.version_bands, columns band, participant_notice (nullable bool), users.
     """
+    title = "Users by client version: do they get the AI Companion notice?"
+    if bands.empty:
+        return no_data(title, "No users to show: the tenant has no users with a client version band.")
     status = bands["participant_notice"].map({True: "notice", False: "no notice"}).fillna("unknown")
     colours = {"notice": GOOD, "no notice": BAD, "unknown": UNKNOWN_GREY}
     fig = go.Figure(
@@ -324,7 +332,7 @@ def version_bands_chart(bands: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text="Client version")
     return _layout(
         fig,
-        "Users by client version: do they get the AI Companion notice?",
+        title,
         380,
         "Orange bars: users whose clients show participants no AI Companion notice; grey: version unknown.",
     )
@@ -342,6 +350,9 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
     'A = B' where configurations coincide), above and below in turn where points share a
     number of features, so labels do not overlap.
     """
+    title = "Exposure score against features available, per configuration"
+    if table.empty:
+        return no_data(title, "No configurations to compare: the comparison holds none.")
     fig = go.Figure()
     front = table[table["pareto"]].sort_values("features_available")
     fig.add_trace(
@@ -373,13 +384,13 @@ def pareto_chart(table: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{customdata}<br>%{x} features, exposure score %{y:,}<extra></extra>",
             )
         )
-    top = float(table["exposure_score"].max()) if len(table) else 1.0
-    right = float(table["features_available"].max()) if len(table) else 1.0
+    top = float(table["exposure_score"].max())
+    right = float(table["features_available"].max())
     fig.update_yaxes(range=[-0.1 * top, 1.15 * top])
     fig.update_xaxes(dtick=1, range=[-0.5, right + 0.5])
     return _layout(
         fig,
-        "Exposure score against features available, per configuration",
+        title,
         460,
         "Lower and further right is better: the dotted line joins configurations that no other beats "
         "on both exposure and features kept.",
@@ -393,7 +404,7 @@ def _point_labels(table: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
     label ('A = B', on the first); points with the same number of features take turns above and
     below (from the highest score down); labels at the left and right edges point inwards."""
     features = table["features_available"]
-    left, right = (features.min(), features.max()) if len(table) else (0, 0)
+    left, right = features.min(), features.max()
     text, position = {}, {}
     for x, column in table.sort_values(["features_available", "exposure_score"]).groupby(
         "features_available", sort=False
@@ -475,7 +486,7 @@ def inventory_chart(inventory: pd.DataFrame) -> go.Figure:
     title = "Records held per party over time (worst case: every window to its maximum)"
     if inventory.empty:
         return no_data(title, "No records are held: the tenant has no usage of an available feature.")
-    rests = provenance_note(inventory["source"], inventory["records_held"], "record-days")
+    rests = provenance_note(inventory["source"], inventory["records_held"], "record-day")
     inventory = inventory.groupby(["party", "party_kind", "window", "date"], as_index=False, observed=True)[
         "records_held"
     ].sum()  # all usage sources together
@@ -578,6 +589,9 @@ SOURCE_PATTERN = {"observed": "", "estimated": "/", "simulated": ""}
 def fact_changes_chart(overview: pd.DataFrame, since: str = "v5.0", until: str = "current") -> go.Figure:
     """Changes from one fact set to another per kind (zoomai.facts.compare.change_overview):
     one bar per kind, its length the number of changes, the subjects on hover."""
+    title = f"What Zoom's later pages change: fact set {since} to {until}"
+    if overview.empty:
+        return no_data(title, f"No changes: fact set {until} holds the same facts as {since}.")
     grouped = overview.groupby("kind", sort=False)["subject"].agg(list)
     fig = go.Figure(
         go.Bar(
@@ -593,7 +607,7 @@ def fact_changes_chart(overview: pd.DataFrame, since: str = "v5.0", until: str =
     fig.update_xaxes(title_text="Changes", dtick=1)
     return _layout(
         fig,
-        f"What Zoom's later pages change: fact set {since} to {until}",
+        title,
         360,
         "Bar length: features and content items added, model providers and deployment options "
         "new, and Zero Data Retention facts changed; each is cited in the table below.",

@@ -107,9 +107,10 @@ def _texts(d: Dpia) -> dict[int, str]:
     )
     return {
         111: _p(
-            f"AI Companion (Zoom's generative AI assistant) for {d.tenant_name}, {len(desc)} features "
+            f"AI Companion (Zoom's generative AI assistant) for {d.tenant_name}, "
+            f"{formats.counted(len(desc), 'feature')} "
             f"in force under the {d.configuration} configuration, hosting region {d.region}; "
-            f"{d.users} users; {people}.",
+            f"{formats.counted(d.users, 'user')}; {people}.",
             _basis(d),
         )
         + _ul([f"{r.product} - {r.feature}: {r.purpose}" for r in desc.itertuples()]),

@@ -64,7 +64,7 @@ def subject(d: Dpia, now: str) -> pd.DataFrame:
     rows = [
         (
             "Tenant",
-            f"{d.tenant_name} ({d.tenant_id}), hosting region {d.region}, {formats.count(d.users)} users",
+            f"{d.tenant_name} ({d.tenant_id}), hosting region {d.region}, {formats.counted(d.users, 'user')}",
         ),
         ("Configuration in force", labels.configuration(d.configuration)),
         ("Measures planned", labels.configuration(d.planned)),

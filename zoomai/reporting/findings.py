@@ -36,7 +36,7 @@ CITATION_COLUMNS = ["fact", "statement", "source"]
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "provenance": ("records", "observed", "estimated", "simulated", "model", "observed_share"),
     "no_usage": (),
-    "potential_only": ("count", "users", "names"),
+    "potential_only": ("features", "users", "names"),
     "no_content": (),
     "third_party_share": ("third", "records", "share"),
     "provider_range": ("range", "party"),
@@ -45,7 +45,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "unbounded_retention": ("unbounded", "share"),
     "people_without_notice": ("without", "people", "external", "share"),
     "guarantee_not_met": ("option", "statement"),
-    "features_lost": ("count", "names", "uses"),
+    "features_lost": ("features", "names", "uses"),
     "still_flows": ("option", "statement"),
     "change": ("action", "share", "cost", "support"),
 }
@@ -267,7 +267,7 @@ def executive_summary(
         add(
             "provenance",
             by_source["estimated"] / records,
-            records=formats.count(records),
+            records=formats.counted(records, "content record"),
             **{s: formats.count(n) for s, n in by_source.items()},
             model=f" (usage model {usage_model})" if usage_model else "",
             observed_share=formats.percent(by_source["observed"], records),
@@ -276,9 +276,8 @@ def executive_summary(
         add(
             "potential_only",
             1.0,
-            count=formats.count(len(in_force)),
-            users=formats.count(n := int(in_force["users_available"].max()))
-            + (" user" if n == 1 else " users"),
+            features=formats.counted(len(in_force), "AI Companion feature"),
+            users=formats.counted(int(in_force["users_available"].max()), "user"),
             names=", ".join(
                 f"{f} ({p})" for p, f in zip(in_force["product"], in_force["feature"], strict=True)
             ),
@@ -290,7 +289,7 @@ def executive_summary(
             "third_party_share",
             third / records,
             third=formats.count_range(totals["third_party_records_min"], third),
-            records=formats.count_range(totals["records_min"], records),
+            records=formats.counted(formats.count_range(totals["records_min"], records), "content record"),
             share=formats.percent(third, records),
         )
     for party, low, high in provider_bounds(items):
@@ -298,13 +297,16 @@ def executive_summary(
             "provider_range",
             high / max(records, 1),
             provider_source,
-            range=formats.count_range(low, high),
+            range=formats.counted(formats.count_range(low, high), "content record"),
             party=party,
         )
     cross = int(totals["cross_border_records"])
     if cross:
         add(
-            "cross_border", cross / records, cross=formats.count(cross), share=formats.percent(cross, records)
+            "cross_border",
+            cross / records,
+            cross=formats.counted(cross, "record"),
+            share=formats.percent(cross, records),
         )
     for rid, column in (
         ("unknown_retention", "records_unknown"),
@@ -312,7 +314,12 @@ def executive_summary(
     ):
         n = int(totals[column])
         if n:
-            add(rid, n / records, **{rid.split("_")[0]: formats.count(n)}, share=formats.percent(n, records))
+            add(
+                rid,
+                n / records,
+                **{rid.split("_")[0]: formats.counted(n, "record")},
+                share=formats.percent(n, records),
+            )
     people = int(totals["people_internal"]) + int(totals["people_external"])
     without = float(totals["people_without_notice"])  # type: ignore[arg-type]
     if people and without > 0:
@@ -320,7 +327,7 @@ def executive_summary(
             "people_without_notice",
             without / people,
             without=formats.estimate(without),
-            people=formats.count(people),
+            people=formats.counted(people, "person"),
             external=formats.count(totals["people_external"]),
             share=formats.percent(without, people),
         )
@@ -339,9 +346,9 @@ def executive_summary(
         add(
             "features_lost",
             1.0,
-            count=formats.count(len(lost)),
+            features=formats.counted(len(lost), "feature"),
             names=names,
-            uses=formats.count(lost["uses"].sum()),
+            uses=formats.counted(lost["uses"].sum(), "use"),
         )
     still = guarantees[(guarantees["kind"] == "still_flows") & guarantees["holds"].astype(bool)]
     for row in still.itertuples(index=False):
@@ -367,7 +374,7 @@ def executive_summary(
             row.score_removed / score,
             action=labels.change(row.key, row.value),
             share=formats.percent(row.score_removed, score),
-            cost="loses no feature" if lost_n <= 0 else f"loses {formats.count(lost_n)} feature(s)",
+            cost="loses no feature" if lost_n <= 0 else f"loses {formats.counted(lost_n, 'feature')}",
             support=support,
         )
 

@@ -88,12 +88,21 @@ def percent(part: object, whole: object | None = None) -> str:
     return f"{rounded}%"
 
 
+PLURALS = {"person": "people"}  # units whose plural is not the unit and "s"
+
+
+def counted(number: object, unit: str) -> str:
+    """A count and its unit agreeing in number: (1, 'user') -> '1 user', (2, 'record-day') ->
+    '2 record-days', (3, 'person') -> '3 people'. `number` is a number (written by `count`) or a
+    figure already written ('about 1', '8 to 12'); missing -> 'unknown users'."""
+    text = number if isinstance(number, str) else count(number)
+    one = text.removeprefix(ESTIMATE_PREFIX) == "1"
+    return f"{text} {unit if one else PLURALS.get(unit, unit + 's')}"
+
+
 def days(value: object) -> str:
     """A retention window: 30 -> '30 days', 1 -> '1 day'; missing -> 'unknown'."""
-    if _missing(value):
-        return UNKNOWN
-    n = count(value)
-    return f"{n} day" if n == "1" else f"{n} days"
+    return UNKNOWN if _missing(value) else counted(value, "day")
 
 
 def value(item: object) -> str:

@@ -211,6 +211,12 @@ def ranking_figure(figures: pd.DataFrame) -> go.Figure:
     import plotly.express as px
     from plotly.subplots import make_subplots
 
+    from zoomai.reporting.charts import no_data
+
+    if figures.empty:
+        return no_data(
+            "Tenants ranked", "No tenant risk report succeeded in this run, so no tenant is ranked."
+        )
     configurations = list(dict.fromkeys(figures["configuration"]))
     first = figures[figures["configuration"] == configurations[0]]
     order = list(first.sort_values(["exposure_score", "tenant_name"])["tenant_name"])
@@ -254,6 +260,10 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
     """Exposure score of each (tenant, configuration) over the runs, oldest left."""
     import plotly.express as px
 
+    from zoomai.reporting.charts import no_data
+
+    if trend.empty:
+        return no_data("Exposure score over the runs", "No tenant risk report in the runs of this folder.")
     data = trend.assign(series=trend["tenant_name"] + " · " + trend["configuration"])
     fig = px.line(
         data,

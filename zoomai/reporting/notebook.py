@@ -201,7 +201,7 @@ def table_html(
         return head + _fold(summary, _styled(df, human, right))
     parts = []
     for name, part in df.groupby(group_by, sort=False):
-        summary = f"{name}: {formats.count(len(part))} row{'' if len(part) == 1 else 's'}"
+        summary = f"{name}: {formats.counted(len(part), 'row')}"
         parts.append(_fold(summary, _styled(part.drop(columns=group_by), human, right)))
     return head + "\n".join(parts)
 
@@ -280,7 +280,7 @@ def usage_basis(tenant: Tenant, record: Mapping[str, Any] | None) -> None:
     table(
         evidence[evidence["feature_id"].isin(observed)].assign(
             feature=lambda d: d["feature_id"].map(labels.feature)
-        )[["feature", "endpoint", "one_use", "source"]],
+        )[["feature", "evidence", "one_use", "api_fields"]],
         caption="Features with observed usage (from Zoom's APIs)",
         empty="No usage observed: the tenant's usage was not pulled from Zoom's APIs.",
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +53,8 @@ class Run:
     notebook: str
     source: Path
     job: str
-    tenant: str | None  # label (bundled id or folder name); None when the notebook takes none
-    configuration: str | None  # label (preset name or file stem)
+    tenant: str | None  # label (see `run_labels`); None when the notebook takes none
+    configuration: str | None  # label (preset name or file stem, see `run_labels`)
     parameters: dict[str, Any]
     output: str
     writes_summary: bool
@@ -62,6 +65,22 @@ def _label(value: str) -> str:
     name = Path(value).name if ("/" in value or value.endswith((".yaml", ".yml"))) else value
     name = re.sub(r"\.ya?ml$", "", name)
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name).strip(".") or "_"
+
+
+def run_labels(values: Iterable[str]) -> dict[str, str]:
+    """The label of each tenant or configuration value (bundled id, preset name, folder or file
+    path): its name made safe for a path. Where different values share a name (two folders both
+    called `t`), each path among them gets `-` and the first 6 hex digits of the SHA-256 of its
+    path, so their run folders and index entries stay apart and keep their label from run to run."""
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for value in values:
+        by_name[_label(value)].add(value)
+    out = {}
+    for name, shared in by_name.items():
+        for value in shared:
+            clash = len(shared) > 1 and value != name
+            out[value] = f"{name}-{hashlib.sha256(value.encode()).hexdigest()[:6]}" if clash else name
+    return out
 
 
 def _bundled_tenants() -> list[str]:
@@ -265,7 +284,21 @@ def plan(schedule: Schedule, source: ScheduleSource, notebooks_dir: Path = NOTEB
 
     if problems:
         raise source.error(problems)
-    return _name_outputs(runs)
+    return _name_outputs(_labelled(runs))
+
+
+def _labelled(runs: list[Run]) -> list[Run]:
+    """Runs with their tenant and configuration values replaced by their `run_labels`."""
+    tenants = run_labels(r.tenant for r in runs if r.tenant)
+    configurations = run_labels(r.configuration for r in runs if r.configuration)
+    return [
+        replace(
+            r,
+            tenant=tenants[r.tenant] if r.tenant else None,
+            configuration=configurations[r.configuration] if r.configuration else None,
+        )
+        for r in runs
+    ]
 
 
 def _expand(
@@ -310,8 +343,8 @@ def _expand(
                     notebook=nb.name,
                     source=nb.path,
                     job=job.name,
-                    tenant=_label(t) if t else None,
-                    configuration=_label(c) if c else None,
+                    tenant=t,  # the value; `_labelled` makes it a label
+                    configuration=c,
                     parameters=params,
                     output="",
                     writes_summary=SUMMARY in declared,
@@ -335,5 +368,5 @@ def _name_outputs(runs: list[Run]) -> list[Run]:
             n += 1
             name = f"{base}__{n}"
         used.add(name)
-        out.append(Run(**{**asdict(run), "output": name}))
+        out.append(replace(run, output=name))
     return out

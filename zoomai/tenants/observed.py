@@ -36,7 +36,9 @@ SUMMARY_FEATURE, CALL_FEATURE = "meetings.meeting_summary", "phone.call_summary"
 
 class Evidence(Strict):
     feature_id: str
-    endpoint: str
+    endpoint: str = Field(pattern=r"^(GET|POST) /\S+$")
+    endpoint_name: str = Field(min_length=1)
+    fields: str = Field(min_length=1)
     file: str
     one_use: str
     participants: str

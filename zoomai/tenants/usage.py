@@ -76,13 +76,27 @@ def assumptions(record: dict[str, Any] | None) -> pd.DataFrame:
     return table.assign(estimated=~table["feature_id"].isin(record.get("observed_features", [])))
 
 
+EVIDENCE_COLUMNS = ["feature_id", "evidence", "one_use", "api_fields", "endpoint", "source"]
+
+
 def evidence_table() -> pd.DataFrame:
-    """data/usage_evidence.yaml as a table: which features have observed usage, from which endpoint."""
+    """data/usage_evidence.yaml as a table (columns EVIDENCE_COLUMNS): which features have
+    observed usage, and the evidence in words a privacy analyst reads ('Zoom API: list of
+    meeting summaries (GET /meetings/meeting_summaries)'); the API fields read, the endpoint and
+    the SDK types they come from (`source`) each in a column of their own."""
     return pd.DataFrame(
         [
-            {"feature_id": e.feature_id, "endpoint": e.endpoint, "one_use": e.one_use, "source": e.source}
+            {
+                "feature_id": e.feature_id,
+                "evidence": f"Zoom API: {e.endpoint_name} ({e.endpoint})",
+                "one_use": e.one_use,
+                "api_fields": e.fields,
+                "endpoint": e.endpoint,
+                "source": e.source,
+            }
             for e in usage_evidence().values()
-        ]
+        ],
+        columns=EVIDENCE_COLUMNS,
     )
 
 
