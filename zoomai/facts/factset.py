@@ -31,7 +31,7 @@ from zoomai.facts.current import (
 )
 from zoomai.facts.matrix import load_feature_matrix, summary
 from zoomai.facts.overlay import apply_overlay, summary_with_unknown, unknown_shown
-from zoomai.facts.policy import UNKNOWN, Policy, load_policy
+from zoomai.facts.policy import UNKNOWN, Policy, fact_row, load_policy
 from zoomai.facts.sources import FACT_SETS, load_sources
 
 DEFAULT_FACTS = "v5.0"
@@ -205,29 +205,10 @@ def _current_policy(
     """The v5.0 policy with the current facts: a fact that `replaces` a v5.0 one stands in for
     it (Policy.fact follows the replacement), new facts are added with the v5.0 columns, and
     the options offered outside the US come from the fact replacing non_us_hosting_zmo_only."""
-    rows = []
-    for f in facts:
-        retention = f.kind == "retention"
-        bounded = retention and not isinstance(f.value, str)
-        rows.append(
-            {
-                "id": f.id,
-                "kind": f.kind,
-                "value": f.value,
-                "unit": f.unit,
-                "statement": " ".join(f.statement.split()),
-                "party_kind": f.party_kind,
-                "party": f.party,
-                "location": f.location,
-                "min_days": f.min_days if retention else None,
-                "max_days": f.value if bounded else None,
-                "max_kind": ("bounded" if bounded else f.value) if retention else None,
-                "condition": f.condition,
-                "certainty": f.certainty or UNKNOWN,
-                "document": f.source.document,
-                "section": f.source.section,
-            }
-        )
+    rows = [
+        {**fact_row(f), "statement": " ".join(f.statement.split()), "certainty": f.certainty or UNKNOWN}
+        for f in facts
+    ]
     replaced = {f.replaces: f.id for f in facts if f.replaces}
     new = pd.DataFrame(rows).reindex(columns=policy.facts.columns)
     for col in ("min_days", "max_days"):

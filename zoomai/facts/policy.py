@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import pandera.pandas as pa
@@ -258,36 +258,39 @@ def load_policy(path: Path | None = None) -> Policy:
     return _load(Path(path) if path else data_file("policy.yaml"))
 
 
+def fact_row(f: Any) -> dict[str, object]:
+    """One row of the policy table for a fact (of the v5.0 policy file or of a later fact set):
+    a retention window's value split into min/max days and the kind of its maximum; fields a
+    fact does not have are empty."""
+    retention = f.kind == "retention"
+    bounded = retention and not isinstance(f.value, str)
+    return {
+        "id": f.id,
+        "kind": f.kind,
+        "value": f.value,
+        "unit": f.unit,
+        "statement": f.statement,
+        "party_kind": f.party_kind,
+        "party": f.party,
+        "location": f.location,
+        "min_days": f.min_days if retention else None,
+        "max_days": f.value if bounded else None,
+        "max_kind": ("bounded" if bounded else f.value) if retention else None,
+        "customer_control": getattr(f, "customer_control", None),
+        "condition": f.condition,
+        "longer_if": getattr(f, "longer_if", None),
+        "certainty": f.certainty,
+        "reading": getattr(f, "reading", None),
+        "document": f.source.document,
+        "section": f.source.section,
+    }
+
+
 @cache
 def _load(path: Path) -> Policy:
     spec = load_model(path, PolicyFile)
     _cross_check(path, spec)
-    rows = []
-    for f in spec.facts:
-        retention = f.kind == "retention"
-        bounded = retention and not isinstance(f.value, str)
-        rows.append(
-            {
-                "id": f.id,
-                "kind": f.kind,
-                "value": f.value,
-                "unit": f.unit,
-                "statement": f.statement,
-                "party_kind": f.party_kind,
-                "party": f.party,
-                "location": f.location,
-                "min_days": f.min_days if retention else None,
-                "max_days": f.value if bounded else None,
-                "max_kind": ("bounded" if bounded else f.value) if retention else None,
-                "customer_control": f.customer_control,
-                "condition": f.condition,
-                "longer_if": f.longer_if,
-                "certainty": f.certainty,
-                "reading": f.reading,
-                "document": f.source.document,
-                "section": f.source.section,
-            }
-        )
+    rows = [fact_row(f) for f in spec.facts]
     facts = pd.DataFrame(rows)
     facts["kind"] = pd.Categorical(facts["kind"], categories=list(FactKind.__args__))
     for col in (
