@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import pytest
 import yaml
@@ -12,10 +13,15 @@ from fideslang.models import DataCategory, System, Taxonomy
 from fideslang.relationships import get_referenced_missing_keys
 
 from zoomai import load_data_categories
+from zoomai.analysis import datamap as engine
 from zoomai.analysis.configurations import get_configuration
-from zoomai.analysis.datamap import _validate, datamap, load_datamap_spec
+from zoomai.analysis.datamap import _validate, load_datamap_spec
 from zoomai.core.errors import DataError, ZoomaiError
 from zoomai.core.paths import data_file
+
+# The declarations below are worked out from the whitepaper v5.0 facts, so every call names them.
+datamap = partial(engine.datamap, facts="v5.0")
+V5 = ("--facts", "v5.0")
 
 PRESETS = ["default", "zmo", "zdr", "zmo_zdr", "hardened", "ai_off"]
 ZMO_FEATURES = {
@@ -173,6 +179,20 @@ def test_region_eu():
 def test_ai_off_is_an_empty_system():
     main = datamap("ai_off")["system"]
     assert len(main) == 1 and main[0]["privacy_declarations"] == [] and "egress" not in main[0]
+    # under the current facts, the five features no setting of the registry switches (e.g. the
+    # panel's web search) stay assumed available: ai_off cannot declare them away
+    later = engine.datamap("ai_off", facts="current")["system"][0]["privacy_declarations"]
+    assert {d["name"] for d in later} == {
+        f"{product}: {feature}{kept}"
+        for product, feature in [
+            ("AI Companion panel", "Web search"),
+            ("AI Companion panel", "Answers from Zoom data sources"),
+            ("AI Companion panel", "Answers from third-party data sources"),
+            ("Custom AI Companion", "Knowledge bases"),
+            ("Meetings", "Meeting summary in third-party meetings (Microsoft Teams and Google Meet)"),
+        ]
+        for kept in ("", " (support and debugging)")
+    }
 
 
 def test_invalid_system_fails_loudly():
@@ -205,7 +225,7 @@ def test_broken_datamap_spec(tmp_path):
 
 
 def test_cli_stdout():
-    code, out, err = run_cli("datamap", "--config", "zmo")
+    code, out, err = run_cli("datamap", "--config", "zmo", *V5)
     assert code == 0, err
     assert yaml.safe_load(out) == datamap("zmo")
 
@@ -223,7 +243,7 @@ def test_cli_writes_atomically(tmp_path, monkeypatch):
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
-    code, out, err = run_cli("datamap", "--config", "hardened", "--region", "eu", "--out", target)
+    code, out, err = run_cli("datamap", "--config", "hardened", "--region", "eu", "--out", target, *V5)
     assert code == 0, err
     # main, customer storage, email provider, SendGrid (link-only emails); 8 features, each also
     # kept by Zoom for support and debugging (8), and SendGrid's samples of summary emails (1)

@@ -104,7 +104,8 @@ def test_description_figures_equal_the_features_view(case) -> None:
     for row in d.description.itertuples():
         ref = in_force.loc[(row.product, row.feature)]
         # without usage data, uses are unknown (not the 0 of an empty usage table)
-        uses = "unknown" if d.provenance == "none" else ref["uses"]
+        # and so are those of a feature the usage does not cover (under current: those added later)
+        uses = "unknown" if d.provenance == "none" or pd.isna(ref["uses"]) else ref["uses"]
         assert (row.users_available, row.uses) == (ref["users_available"], uses)
 
 
@@ -149,7 +150,7 @@ def test_figures_equal_zoomai_exposure_and_compare_under_the_current_facts() -> 
     totals = cli_json("exposure", spec, "--view", "totals", "--facts", "current").iloc[0].to_dict()
     for name, value in totals.items():
         assert d.totals[name] == (value if isinstance(value, str) else pytest.approx(value)), name
-    v5 = cli_json("exposure", spec, "--view", "totals").iloc[0]
+    v5 = cli_json("exposure", spec, "--view", "totals", "--facts", "v5.0").iloc[0]
     assert (
         d.totals["records_max"] > v5["records_max"]
         and d.totals["features_available"] > v5["features_available"]
@@ -280,10 +281,12 @@ def test_screening_of_a_bundled_tenant_from_its_figures(drafts) -> None:
 
 def test_screening_without_usage_leaves_people_criteria_to_the_analyst(drafts, imported) -> None:
     """The imported tenant has settings only: people are unknown. 'Innovative technology' is met
-    (features in force, from the settings); the one user who has its features in force (the
-    features view: users_available 1 each) makes 'vulnerable subjects' (staff) only possibly met
-    (the fallback: users_in_force > 0, potential exposure); 1 user is not above 5,000 and
-    monitoring has no fallback: both are questions. One met, one possible: 'likely'."""
+    (features in force, from the settings); the users who have its features in force make
+    'vulnerable subjects' (staff) only possibly met (the fallback: users_in_force > 0, potential
+    exposure): under v5.0 one user (the features view: users_available 1 each), under the
+    default current facts all 3, because no setting zoomai reads switches the five features
+    the later pages add (assumed available). 3 users are not above 5,000 and monitoring has no
+    fallback: both are questions. One met, one possible: 'likely'."""
     d = drafts[str(imported)]
     answers = d.screening.set_index("criterion")["answer"]
     assert answers["innovative_technology"] == "met"
@@ -291,8 +294,10 @@ def test_screening_without_usage_leaves_people_criteria_to_the_analyst(drafts, i
     assert (answers[["systematic_monitoring", "large_scale"]] == "analyst").all()
     assert d.verdict["required"] == "likely" and d.provenance == "none"
     assert d.signals["max"]["people_without_notice"] is None  # unknown, never zero
-    assert d.signals["max"]["users_in_force"] == d.description["users_available"].max() == 1
-    assert d.screening.set_index("criterion").loc["vulnerable_subjects", "value_max"] == 1
+    assert d.signals["max"]["users_in_force"] == d.description["users_available"].max() == 3
+    assert d.screening.set_index("criterion").loc["vulnerable_subjects", "value_max"] == 3
+    v5 = d.description[d.description["product"] != "AI Companion panel"]
+    assert v5.loc[v5["feature"] == "Meeting summary", "users_available"].tolist() == [1]
 
 
 def test_screening_table_shows_estimates_and_blank_analyst_values(drafts) -> None:

@@ -4,21 +4,25 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import pytest
 from conftest import run_cli, tiny_tenant
 
-from zoomai.analysis.exposure import (
-    EXPOSURE_COLUMNS,
-    compare,
-    exposure,
-    feature_status,
-    pareto,
-    totals,
-    what_if,
-)
-from zoomai.analysis.retention import residency, retention_inventory
+from zoomai.analysis import exposure as engine
+from zoomai.analysis import retention
+from zoomai.analysis.exposure import EXPOSURE_COLUMNS, pareto
 from zoomai.tenants.tables import concat, load_tenant
+
+# The figures below are worked out from the whitepaper v5.0 facts, so every call names them.
+V5 = ("--facts", "v5.0")
+compare, exposure, feature_status, totals, what_if = (
+    partial(f, facts="v5.0")
+    for f in (engine.compare, engine.exposure, engine.feature_status, engine.totals, engine.what_if)
+)
+residency = partial(retention.residency, facts="v5.0")
+retention_inventory = partial(retention.retention_inventory, facts="v5.0")
 
 # Usage of the tiny tenant (users u1: client 6.0.0, summaries to all invitees; u2: 5.14.0,
 # summaries to internal invitees only):
@@ -326,7 +330,13 @@ def test_compare_and_what_if_take_the_lower_bound(tenant):
 def test_cli_compare_every_preset_and_region():
     for tenant_id in ("us_enterprise_defaults", "eu_company_zmo"):
         code, out, err = run_cli(
-            "compare", tenant_id, "--configs", "default,zmo,zdr,zmo_zdr,hardened,ai_off", "--format", "csv"
+            "compare",
+            tenant_id,
+            "--configs",
+            "default,zmo,zdr,zmo_zdr,hardened,ai_off",
+            "--format",
+            "csv",
+            *V5,
         )
         assert code == 0, err
         table = pd.read_csv(__import__("io").StringIO(out))
@@ -360,6 +370,6 @@ def test_what_if_shortcut_equals_reapplying_the_configuration(tenant):
     applied = apply_configuration(tenant, base)
     wide = flow_settings(applied)
     for _, key, value in candidate_changes(base):
-        fast = analyse(scenario_from(*with_change(applied, wide, key, value))).totals
+        fast = analyse(scenario_from(*with_change(applied, wide, key, value), facts="v5.0")).totals
         slow = totals(tenant, changed_configuration(base, key, value)).iloc[0].to_dict()
         assert fast == slow, key

@@ -172,7 +172,7 @@ def test_outside_the_us_current_offers_zmo_or_zm_plus():
 def test_exposure_current_adds_the_summary_inputs_at_zoom():
     tenant = load_tenant("us_enterprise_defaults")
     uses = int((tenant.usage["feature_id"] == "meetings.meeting_summary").sum())
-    old = exposure(tenant, "default").groupby("party")[["records_min", "records_max"]].sum()
+    old = exposure(tenant, "default", facts="v5.0").groupby("party")[["records_min", "records_max"]].sum()
     new = exposure(tenant, "default", facts="current").groupby("party")[["records_min", "records_max"]].sum()
     # each meeting-summary use adds two stated Zoom records (OCR content, in-meeting chat);
     # no usage row exists for the features added later (the tenant predates them)

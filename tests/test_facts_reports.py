@@ -12,7 +12,7 @@ from zoomai.reporting.schedule import DEFAULT_SCHEDULE, load_schedule
 
 
 def test_current_scope_replaces_sources_and_says_what_is_unknown():
-    v5, current = scope_statement(), scope_statement(facts="current")
+    v5, current = scope_statement(facts="v5.0"), scope_statement()
     assert v5["topic"].is_unique and current["topic"].is_unique
     sources = current.set_index("topic").loc["Sources"]
     assert "later public pages" in sources["statement"]  # data/current/scope.yaml replaces the v5.0 item

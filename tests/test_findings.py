@@ -8,6 +8,7 @@ import yaml
 from conftest import tiny_tenant
 
 from zoomai.analysis.exposure import analysis
+from zoomai.analysis.flows import NO_SWITCH
 from zoomai.core.errors import DataError
 from zoomai.core.paths import data_file
 from zoomai.reporting import findings
@@ -34,9 +35,10 @@ FEATURES = pd.DataFrame(
         # the tenant switched background generation off itself; meeting summary is on and used
         dict(feature_id="meetings.virtual_background_generation", product="Meetings",
              feature="Virtual background generation", users=10, users_available=0, uses=0, uses_lost=0,
-             status="lost", reason="switched off", tenant_id="t"),
+             usage_data=True, status="lost", reason="switched off", tenant_id="t"),
         dict(feature_id="meetings.meeting_summary", product="Meetings", feature="Meeting summary",
-             users=10, users_available=10, uses=7, uses_lost=0, status="available", reason="", tenant_id="t"),
+             users=10, users_available=10, uses=7, uses_lost=0, usage_data=True, status="available",
+             reason="", tenant_id="t"),
     ]
 )  # fmt: skip
 # OpenAI may receive 100 records (10% of 1,000: Medium), none stated; Zoom is no model provider
@@ -190,7 +192,7 @@ def test_rules_file_is_validated(tmp_path):
 
 
 def _summary_of(configuration: str) -> pd.DataFrame:
-    result = analysis(tiny_tenant(), configuration)
+    result = analysis(tiny_tenant(), configuration, facts="v5.0")
     none = GUARANTEES.iloc[:0]
     return findings.executive_summary(
         result.totals, result.features, none, CHANGES.iloc[:0], result.items, configuration
@@ -200,7 +202,7 @@ def _summary_of(configuration: str) -> pd.DataFrame:
 def test_the_tiny_tenant_in_ranges():
     # default (tests/test_exposure.py): 17 to 37 records, 1 (SendGrid) to 21 with third parties;
     # OpenAI and Anthropic each: a1 2 + a2 2 + a3 4 + a4 2 = 10 records, all possible (0 stated)
-    assert findings.provider_bounds(analysis(tiny_tenant(), "default").items) == [
+    assert findings.provider_bounds(analysis(tiny_tenant(), "default", facts="v5.0").items) == [
         ("Anthropic", 0, 10),
         ("OpenAI", 0, 10),
     ]
@@ -226,3 +228,24 @@ def test_counts_and_their_units_agree_in_number():
     features = FEATURES.assign(users_available=[0, 1])
     text = "\n".join(findings.executive_summary(none, features, GUARANTEES, changes, ITEMS)["finding"])
     assert "In force for up to 1 user: 1 AI Companion feature (Meeting summary (Meetings))" in text
+
+
+def test_features_without_usage_data_are_named_not_counted_as_zero():
+    # a feature the usage does not cover (e.g. the panel's web search under the current facts):
+    # 1 of the 2 features in force (50%: Medium), its uses unknown
+    web = dict(feature_id="ai_companion_panel.web_search", product="AI Companion panel", feature="Web search",
+               users=10, users_available=10, uses=pd.NA, uses_lost=pd.NA, usage_data=False,
+               status="available", reason=NO_SWITCH, tenant_id="t")  # fmt: skip
+    features = pd.concat([FEATURES, pd.DataFrame([web])], ignore_index=True)
+    summary = findings.executive_summary(TOTALS, features, GUARANTEES, CHANGES, ITEMS, "default")
+    gap = summary[summary["finding"].str.startswith("The usage data says nothing about")]
+    assert gap["finding"].tolist() == [
+        "The usage data says nothing about 1 AI Companion feature in force for up to 10 users (Web search "
+        "(AI Companion panel)): their uses are unknown, not zero, so the usage-weighted figures leave them "
+        "out; the potential exposure section gives what the settings allow them to send."
+    ]
+    assert gap["severity"].tolist() == ["Medium"]
+    # without any usage the no-usage finding says it for every feature instead
+    none = {k: 0 for k in TOTALS} | {"people_without_notice": 0.0}
+    text = findings.executive_summary(none, features, GUARANTEES, CHANGES, ITEMS)["finding"]
+    assert not text.str.startswith("The usage data says nothing").any()

@@ -1,19 +1,25 @@
-"""Flows under each preset, against figures worked out by hand from the matrix and policy."""
+"""Flows under each preset, against figures worked out by hand from the whitepaper v5.0 matrix
+and policy (the fact set `current` over it: tests/test_facts_flows.py, tests/test_current_facts.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 
 import pandas as pd
 import pytest
 from conftest import run_cli
 
+from zoomai.analysis import flows as engine
 from zoomai.analysis.configurations import load_configurations
-from zoomai.analysis.flows import FLOW_COLUMNS, availability, flows, options_for
+from zoomai.analysis.flows import FLOW_COLUMNS, availability
 from zoomai.core.errors import DataError
 from zoomai.core.paths import data_dir
 
+flows = partial(engine.flows, facts="v5.0")
+options_for = partial(engine.options_for, facts="v5.0")
+V5 = ("--facts", "v5.0")
 PRESETS = ["default", "zmo", "zdr", "zmo_zdr", "hardened", "ai_off"]
 REGIONS = ["US", "EU", "UK", "CA", "AU", "JP", "IN"]
 
@@ -118,7 +124,7 @@ def test_non_us_hosting_is_zmo(region):
 @pytest.mark.parametrize("config", PRESETS)
 @pytest.mark.parametrize("region", ["US", "EU", "JP"])
 def test_cli_flows_every_preset_and_region(config, region):
-    code, out, err = run_cli("flows", "--config", config, "--region", region, "--format", "csv")
+    code, out, err = run_cli("flows", "--config", config, "--region", region, "--format", "csv", *V5)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == len(flows(config, region))

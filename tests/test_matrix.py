@@ -184,7 +184,7 @@ def test_changes_rejects_reversed_range(matrix):
 
 
 def test_cli_matrix_csv_lists_every_feature():
-    code, out, err = run_cli("matrix", "--format", "csv")
+    code, out, err = run_cli("matrix", "--format", "csv", "--facts", "v5.0")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 50
@@ -205,3 +205,13 @@ def test_cli_changes_and_markdown():
     assert "Virtual background generation" in out and "Call summary" not in out
     code, _, err = run_cli("matrix", "--changes", "four", "5.0")
     assert code == 2 and "expected a whitepaper version" in err
+
+
+def test_cli_matrix_defaults_to_the_current_facts():
+    # the current set: the 50 whitepaper rows plus the 23 rows data/current/feature_changes.csv adds
+    code, out, err = run_cli("matrix", "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 73
+    web = next(r for r in rows if r["feature"] == "Web search" and r["direction"] == "input")
+    assert (web["model_providers"], web["zmo_eligible"]) == ("Perplexity", "unknown")

@@ -13,7 +13,7 @@ from conftest import CHECK, NOTEBOOK_OUTPUTS, REPO
 from papermill.inspection import inspect_notebook
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-FACTS = {"facts": '"v5.0"'}  # every notebook: the fact set it rests on (shown in header and scope)
+FACTS = {"facts": '"current"'}  # every notebook: the fact set it rests on (shown in header and scope)
 PARAMETERS = {  # run_id: shown in the report header (zoomai report's run), empty by hand
     "feature_matrix": {**FACTS, "run_id": '""', "summary_path": '""'},
     "data_flows": {
@@ -98,7 +98,7 @@ def test_parameters_parse_for_papermill(name):
 def test_every_notebook_takes_the_fact_set(path):
     # the facts parameter of the schedule contract (zoomai.reporting.schedule.FACTS), given to setup
     params = inspect_notebook(str(path))
-    assert params["facts"]["default"] == '"v5.0"'
+    assert params["facts"]["default"] == '"current"'
     assert "notebook.setup(run_id=run_id, facts=facts)" in _read(path).cells[2].source
 
 

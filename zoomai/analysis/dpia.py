@@ -293,7 +293,8 @@ def describe(
     """(a) One row per feature in force (available to some user): DESCRIPTION_COLUMNS.
     users_available and uses are those of `zoomai exposure --view features`; potential: what
     the settings let its users send where (potential.statements of `potential`), whatever the
-    usage; uses are unknown without usage (provenance NO_USAGE), never the 0 of no usage."""
+    usage; uses are unknown where the usage does not cover the feature (e.g. without usage, or a
+    feature of a later fact set), never the 0 of no usage."""
     spec = load_datamap_spec()
     said = statements(potential).groupby(["product", "feature"], sort=False)["statement"].agg(" ".join)
     features = result.features[result.features["status"] != "lost"]
@@ -318,7 +319,7 @@ def describe(
                 "retention": _retention(items),
                 "potential": said.get((f.product, f.feature), ""),
                 "users_available": int(f.users_available),
-                "uses": "unknown" if provenance == NO_USAGE else int(f.uses),
+                "uses": "unknown" if pd.isna(f.uses) else int(f.uses),
                 "certainty": ", ".join(sorted(set(items["certainty"]))),
                 "source": f"{facts_label(facts)}, "
                 + "; ".join(dict.fromkeys(items["source_section"]))

@@ -68,6 +68,7 @@ from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import RETENTION_EXTRA_PERIODS, RETENTION_LIMITS, SETTINGS, SPECS, parse_value
 from zoomai.tenants.effective import effective_settings
 from zoomai.tenants.tables import USAGE_SOURCES, Tenant, tenant_routing
+from zoomai.tenants.usage import covered_features
 
 # Worst-case horizon of the exposure score: an unbounded or unknown window counts as this many
 # days, a longer bounded one is capped at it. An analysis choice, not a whitepaper fact.
@@ -132,6 +133,7 @@ FEATURE_COLUMNS = [
     "users_available",
     "uses",
     "uses_lost",
+    "usage_data",
     "status",
     "reason",
     "certainty",
@@ -429,7 +431,7 @@ def weigh(
     )
     exposure["source"] = pd.Categorical(exposure["source"], categories=USAGE_SOURCES)
 
-    features = _features(sc, counts)
+    features = _features(sc, counts, covered_features(by_source))
     at = {b: {**_total_figures(items, b), **people["totals"][b]} for b in BOUNDS}
     totals = {
         "tenant_id": sc.tenant_id,
@@ -598,14 +600,17 @@ def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return masks[first], codes
 
 
-def _features(sc: Scenario, counts: np.ndarray) -> pd.DataFrame:
-    """Per feature: users it is available to, uses, uses lost (feature unavailable to the user)."""
+def _features(sc: Scenario, counts: np.ndarray, covered: frozenset[str]) -> pd.DataFrame:
+    """Per feature: users it is available to, uses, uses lost (feature unavailable to the user);
+    uses are <NA> (unknown) for a feature the usage does not cover (`covered`: see
+    zoomai.tenants.usage.covered_features), and `usage_data` says which."""
     avail = sc.available
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
     avail = avail.assign(size=size[avail["group"].to_numpy()])
     users_available = avail[avail["available"]].groupby("feature_id")["size"].sum()
     lost = avail[~avail["available"]].groupby("feature_id")
     reason = lost["reason"].agg(lambda r: r.mode().iloc[0])
+    doubt = avail[avail["available"] & (avail["reason"] != "")].groupby("feature_id")["reason"].first()
     certainty = lost["certainty"].agg(lambda r: r.mode().iloc[0])
     n_f = len(sc.features)
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
@@ -621,12 +626,18 @@ def _features(sc: Scenario, counts: np.ndarray) -> pd.DataFrame:
         out = out.fillna(sc.names.reindex(sc.features))
     out["users"] = int(size.sum())
     out["users_available"] = users_available.reindex(sc.features).fillna(0).astype("int64")
-    out["uses"] = uses
-    out["uses_lost"] = uses_lost
+    out["usage_data"] = out.index.isin(list(covered))
+    out["uses"] = pd.array(uses, dtype="Int64")
+    out["uses_lost"] = pd.array(uses_lost, dtype="Int64")
+    out.loc[~out["usage_data"], ["uses", "uses_lost"]] = pd.NA
     out["status"] = np.select(
         [out["users_available"] == 0, out["users_available"] < out["users"]], ["lost", "partly"], "available"
     )
-    out["reason"] = reason.reindex(sc.features).fillna(NO_USERS if size.sum() == 0 else "")
+    out["reason"] = (  # why it is lost, else why its availability is in doubt
+        reason.reindex(sc.features)
+        .fillna(doubt.reindex(sc.features))
+        .fillna(NO_USERS if size.sum() == 0 else "")
+    )
     out["certainty"] = certainty.reindex(sc.features).fillna("")
     return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
 

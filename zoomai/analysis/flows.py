@@ -189,6 +189,15 @@ class Effects:
         return " (hosted outside the US)" if self.moved else ""
 
 
+NO_SWITCH = "no setting zoomai reads switches it: assumed available"
+
+
+@lru_cache(maxsize=1)
+def _switchable() -> frozenset[str]:
+    """The features some setting of the registry switches."""
+    return frozenset(spec.feature_id for spec in SETTINGS if spec.feature_id)
+
+
 def switched_off(settings: dict[str, object]) -> set[str]:
     """Feature ids whose every switch is set to false."""
     by_feature: dict[str, list[object]] = {}
@@ -242,6 +251,9 @@ def _availability(off: frozenset[str], effects: Effects, matrix: pd.DataFrame) -
     out = feats.drop(columns="zmo_eligible").assign(available=reason == "")
     unsure = doubtful.to_numpy(dtype=bool) & (reason == "")
     reason[unsure] = f"availability under {effects.labels} unknown{effects.where}"
+    # e.g. a feature only a later fact set names: no configuration can switch it off here
+    unswitched = ~feats["feature_id"].isin(_switchable()).to_numpy() & (reason == "")
+    reason[unswitched] = NO_SWITCH
     out["reason"] = reason
     rules = load_flow_rules().set_index("rule")
     rule = pd.Series("", index=feats.index, dtype=object)

@@ -14,7 +14,7 @@ from zoomai.core.errors import ZoomaiError, ZoomaiWarning
 from zoomai.core.output import write_table
 from zoomai.core.versions import is_version
 from zoomai.facts.compare import changes_table
-from zoomai.facts.factset import matrix_table
+from zoomai.facts.factset import DEFAULT_FACTS, matrix_table
 from zoomai.facts.sources import FACT_SETS
 
 # Modules that add their subcommands with `register(subparsers)`, one per stage.
@@ -41,7 +41,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.changes:
         table = changes_table(*args.changes, matrix_path=args.path)
     else:
-        table = matrix_table(args.facts, matrix_path=args.path, summarised=args.summary)
+        facts = args.facts or ("v5.0" if args.path else DEFAULT_FACTS)  # --path: a whitepaper matrix
+        table = matrix_table(facts, matrix_path=args.path, summarised=args.summary)
     write_table(table, args.format)
     return 0
 
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "matrix",
-        help="print the whitepaper feature matrix",
+        help="print the feature matrix of a fact set",
         description="Print the feature matrix: one row per (product, feature, content item).",
         epilog=epilog(
             "zoomai matrix --summary",
@@ -85,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
             "zoomai matrix --path my_matrix.csv --format csv",
         ),
     )
-    p.add_argument("--path", help="feature matrix CSV (default: the bundled data/feature_matrix.csv)")
+    p.add_argument(
+        "--path", help="a whitepaper (v5.0) feature matrix CSV (default: the bundled data/feature_matrix.csv)"
+    )
     add_format(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -97,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what fact set TO adds, changes and removes against FROM (v5.0 current)",
     )
     group.add_argument("--summary", action="store_true", help="counts per product")
-    add_facts(p)
+    add_facts(p, default=None, said=f"{DEFAULT_FACTS}, or v5.0 with --path")
     p.set_defaults(func=cmd_matrix)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

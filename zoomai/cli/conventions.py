@@ -103,11 +103,13 @@ def add_cluster(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_facts(p: argparse.ArgumentParser, default: str = DEFAULT_FACTS) -> None:
-    """`--facts`: the fact set the command rests on (v5.0 or current)."""
+def add_facts(p: argparse.ArgumentParser, default: str | None = DEFAULT_FACTS, said: str = "") -> None:
+    """`--facts`: the fact set the command rests on (v5.0 or current); `said`: the help's words
+    for the default where the command chooses it (`default` None)."""
     p.add_argument(
         "--facts",
         choices=FACT_SETS,
         default=default,
-        help=f"fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's later pages); default {default}",
+        help="fact set: v5.0 (the July 2024 whitepaper) or current (Zoom's pages up to 2026); "
+        f"default {said or default}",
     )

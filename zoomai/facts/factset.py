@@ -34,7 +34,7 @@ from zoomai.facts.overlay import apply_overlay, summary_with_unknown, unknown_sh
 from zoomai.facts.policy import UNKNOWN, Policy, fact_row, load_policy
 from zoomai.facts.sources import FACT_SETS, load_sources
 
-DEFAULT_FACTS = "v5.0"
+DEFAULT_FACTS = "current"
 
 
 @dataclass(frozen=True)

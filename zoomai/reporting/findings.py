@@ -36,6 +36,7 @@ CITATION_COLUMNS = ["fact", "statement", "source"]
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "provenance": ("records", "observed", "estimated", "simulated", "model", "observed_share"),
     "no_usage": (),
+    "usage_gap": ("features", "users", "names"),
     "potential_only": ("features", "users", "names"),
     "no_content": (),
     "third_party_share": ("third", "records", "share"),
@@ -209,10 +210,22 @@ def feature_states(
     return features.assign(status=features["status"].where(~tenant_off, "tenant_off"))
 
 
+def _in_force_fields(features: pd.DataFrame) -> dict[str, str]:
+    """The fields of a finding about features in force: how many, for up to how many users, and
+    their names with their products."""
+    return {
+        "features": formats.counted(len(features), "AI Companion feature"),
+        "users": formats.counted(int(features["users_available"].max()), "user"),
+        "names": ", ".join(
+            f"{f} ({p})" for p, f in zip(features["product"], features["feature"], strict=True)
+        ),
+    }
+
+
 def lost_in_use(features: pd.DataFrame, configuration: str | Configuration = "default") -> pd.DataFrame:
     """Features in use (uses > 0) that the configuration makes unavailable."""
     states = feature_states(features, configuration)
-    return states[(states["status"] == "lost") & (states["uses"] > 0)]
+    return states[(states["status"] == "lost") & (states["uses"].fillna(0) > 0)]
 
 
 def provider_bounds(items: pd.DataFrame) -> list[tuple[str, int, int]]:
@@ -260,7 +273,9 @@ def executive_summary(
 
     records, third = int(totals["records"]), int(totals["third_party_records"])  # upper bounds
     in_force = features[features["status"] != "lost"]
-    if records == 0 and int(totals["uses"]) == 0:
+    gap = in_force[~in_force["usage_data"].astype(bool)]
+    no_usage = records == 0 and int(totals["uses"]) == 0
+    if no_usage:
         add("no_usage", 1.0)
     elif records:
         by_source = {s: int(totals[f"records_{s}"]) for s in USAGE_SOURCES}
@@ -272,16 +287,10 @@ def executive_summary(
             model=f" (usage model {usage_model})" if usage_model else "",
             observed_share=formats.percent(by_source["observed"], records),
         )
+    if len(gap) and not no_usage:  # without usage, no_usage says it of every feature
+        add("usage_gap", len(gap) / len(in_force), **_in_force_fields(gap))
     if records == 0 and len(in_force):
-        add(
-            "potential_only",
-            1.0,
-            features=formats.counted(len(in_force), "AI Companion feature"),
-            users=formats.counted(int(in_force["users_available"].max()), "user"),
-            names=", ".join(
-                f"{f} ({p})" for p, f in zip(in_force["product"], in_force["feature"], strict=True)
-            ),
-        )
+        add("potential_only", 1.0, **_in_force_fields(in_force))
     elif records == 0:
         add("no_content", 1.0)
     else:

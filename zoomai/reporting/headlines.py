@@ -9,7 +9,6 @@ from collections.abc import Mapping
 import pandas as pd
 
 from zoomai.analysis.configurations import Configuration
-from zoomai.facts.matrix import summary
 from zoomai.reporting.findings import lost_in_use
 
 THIRD_PARTY_KINDS = ("model_provider", "subprocessor")
@@ -23,20 +22,24 @@ def _items(flows: pd.DataFrame) -> int:
 # --- feature_matrix notebook -------------------------------------------------------------------
 
 
-def feature_matrix(matrix: pd.DataFrame, history: pd.DataFrame, flows: pd.DataFrame) -> dict[str, object]:
-    """Features, content items, ZMO/ZDR eligibility, features per version that added them
-    (changelog only), and what the default configuration sends to third parties.
+def feature_matrix(counts: pd.DataFrame, history: pd.DataFrame, flows: pd.DataFrame) -> dict[str, object]:
+    """Features, content items, ZMO/ZDR eligibility (and, in a later fact set, the features and
+    items whose flag is unknown), features per whitepaper version that added them (changelog
+    only), and what the default configuration sends to third parties.
 
-    `history`: zoomai.matrix.version_history; `flows`: zoomai.analysis.flows.flows("default").
+    `counts`: zoomai.facts.factset.matrix_table(facts, summarised=True); `history`:
+    zoomai.matrix.version_history; `flows`: zoomai.analysis.flows.flows("default").
     """
-    total = summary(matrix).set_index("product").loc["Total"]
+    total = counts.set_index("product").loc["Total"]
     added = history[history["added_in_source"] == "changelog"].groupby("added_in_version").size()
     third = flows[flows["party_kind"].isin(THIRD_PARTY_KINDS)]
+    unknown = [c for c in ("zmo_unknown_features", "zdr_unknown_items") if c in total.index]
     return {
-        "features": int(total["features"]),
-        "content_items": int(total["content_items"]),
-        "zmo_eligible_features": int(total["zmo_eligible_features"]),
-        "zdr_eligible_items": int(total["zdr_eligible_items"]),
+        **{
+            c: int(total[c])
+            for c in ("features", "content_items", "zmo_eligible_features", "zdr_eligible_items")
+        },
+        **{c: int(total[c]) for c in unknown},
         "features_added_by_version": {str(v): int(n) for v, n in added.items()},
         "parties_default": int(flows["party"].nunique()),
         "items_to_third_parties_default": _items(third),

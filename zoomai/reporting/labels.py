@@ -280,6 +280,11 @@ def words(df: pd.DataFrame, keep_keys: bool = True) -> pd.DataFrame:
     for col in CODE_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map(lambda c: c if pd.isna(c) or c == "" else value(c))
+    if "usage_data" in out.columns:  # a feature the usage does not cover: uses unknown, never 0
+        covered = out["usage_data"].astype(bool)
+        for col in ("uses", "uses_lost"):
+            if col in out.columns:
+                out[col] = out[col].astype(object).where(covered, formats.UNKNOWN)
     if "configuration" in out.columns:
         out["configuration"] = out["configuration"].astype(str).map(configuration)
     if "location" in out.columns:

@@ -6,6 +6,7 @@ tables (USAGE_FILE) so every report can say what its figures rest on.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from zoomai.core.errors import DataError, Problem
 from zoomai.core.yamlio import read_json
 from zoomai.tenants.estimate import UsageModel, estimate_usage, model_table
 from zoomai.tenants.observed import account_domains, read_observed, usage_evidence
+from zoomai.tenants.simulate import feature_facts
 from zoomai.tenants.tables import USAGE_SOURCES, Tenant, coerce, resolve_tenant_path, validate
 
 USAGE_FILE = "usage_provenance.json"
@@ -48,6 +50,18 @@ def add_usage(
         "model": None if model is None else {**model.model_dump(mode="json"), "seed": seed},
     }
     return out, record
+
+
+def covered_features(sources: Iterable[str]) -> frozenset[str]:
+    """The features whose uses the usage of these sources shows, so that a feature without rows
+    was really not used: simulated and estimated usage are drawn for every feature the simulator
+    and the usage models know (the whitepaper v5.0 features), observed usage is read for the
+    features with evidence in Zoom's APIs (data/usage_evidence.yaml). Any other feature, e.g.
+    one a later fact set adds, has unknown usage: never 0."""
+    covered: set[str] = set()
+    for source in set(sources):
+        covered |= set(usage_evidence()) if source == "observed" else set(feature_facts().index)
+    return frozenset(covered)
 
 
 def record_text(record: dict[str, Any]) -> str:
