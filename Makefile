@@ -37,7 +37,7 @@ run: $(STAMP) $(if $(PDF),browser)  ## the report suite: reports/<run-id>/index.
 
 test: $(STAMP) browser  ## lint, then unit, property, notebook, pipeline, browser and PDF tests
 	$(BIN)/ruff check zoomai tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)  ## ruff check
 	$(BIN)/ruff check zoomai tests benchmarks
