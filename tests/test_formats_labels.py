@@ -186,6 +186,11 @@ def test_figure_words_for_bounds_usage_sources_and_mapping_keys():
     assert labels.figure_key("exposure_score", "ai_off") == "AI Companion off"
     assert labels.figure_text("zmo=true") == "Turn on Zoom-hosted Models Only (ZMO) (through Zoom support)"
     assert labels.figure_text("100% simulated") == "100% simulated"
+    # table headers: a labelled column's bounds and usage sources, the same words
+    assert labels.column("third_party_records_min") == "Records at third parties, lower bound"
+    assert labels.column("records_removed_observed") == "Records removed, observed usage"
+    assert labels.column("records_sideways") == "Records sideways"
+    assert labels.words(pd.DataFrame({"bound": ["max"]}))["bound"].tolist() == ["upper bound (every flow)"]
 
 
 def test_a_link_shows_its_text_and_keeps_the_address_as_its_target():

@@ -319,7 +319,7 @@ def analyst_fields(d: Dpia) -> pd.DataFrame:
         for c in ("controller", "controller_contact", "dpo_contact", "legal_basis", "transfer_safeguards")
     ]
     rows += [
-        ("CNIL PIA validation", f.replace("_", " "), "left empty in the CNIL PIA file")
+        ("CNIL PIA validation", labels.column(f), "left empty in the CNIL PIA file")
         for f in load_structure().people_fields
     ]
     rows += [("CNIL PIA evaluations", "evaluations", "left empty: the evaluator's judgement")]

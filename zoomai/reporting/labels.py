@@ -208,22 +208,31 @@ def value(code: object) -> str:
     return load_labels().values.get(str(code), str(code))
 
 
+def _suffixed(name: str, words_of: dict[str, str]) -> str | None:
+    """The words of a name that is a labelled name plus a suffix of figure_suffixes
+    ('records_min' -> 'Records, lower bound'); None otherwise."""
+    base, _, suffix = name.rpartition("_")
+    words = load_labels().figure_suffixes.get(suffix)
+    return f"{words_of[base]}, {words}" if words and base in words_of else None
+
+
 def column(name: str) -> str:
-    """A table header for a column name."""
-    return load_labels().columns.get(name, _words(name))
+    """A table header for a column name: its label, a labelled column's bound or usage source
+    (see figure_suffixes), else the name read aloud."""
+    columns = load_labels().columns
+    return columns.get(name) or _suffixed(name, columns) or _words(name)
 
 
 def _figure_entry(name: str) -> Figure | None:
     """A headline figure's label and estimate flag: its own entry, else its base figure's with
     the words of its suffix ('records_min' -> 'Records held by any party, lower bound')."""
-    spec = load_labels()
-    entry = spec.figures.get(name)
-    if entry is None:
-        base, _, suffix = name.rpartition("_")
-        words = spec.figure_suffixes.get(suffix)
-        own = _figure_entry(base) if words and base else None
-        return None if own is None else Figure(label=f"{own.label}, {words}", estimate=own.estimate)
-    return Figure(label=entry) if isinstance(entry, str) else entry
+    entry = load_labels().figures.get(name)
+    if entry is not None:
+        return Figure(label=entry) if isinstance(entry, str) else entry
+    base = name.rpartition("_")[0]
+    own = _figure_entry(base) if base else None
+    label = _suffixed(name, {base: own.label}) if own is not None else None
+    return Figure(label=label, estimate=own.estimate) if own is not None and label else None
 
 
 def has_figure(name: str) -> bool:
@@ -286,6 +295,7 @@ CODE_COLUMNS = (
     "kind",
     "added_in_source",
     "feature",  # feature names pass through; the notice facts' codes get words
+    "bound",  # which bound the figures without _min/_max give
 )
 CATEGORY_COLUMNS = ("data_category",)
 VALUE_COLUMNS = ("value", "account_value")  # values of the row's setting `key`

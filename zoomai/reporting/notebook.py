@@ -247,7 +247,7 @@ def side_by_side(df: pd.DataFrame, by: str, caption: str | None = None) -> None:
     row per figure, one column per value, each figure formatted (estimates rounded and marked),
     so many figures fit the page."""
     columns = [labels.configuration(v) if by == "configuration" else str(v) for v in df[by]]
-    cells = _cells(df.drop(columns=by).reset_index(drop=True))
+    cells = _cells(labels.words(df.drop(columns=by), keep_keys=False).reset_index(drop=True))
     turned = pd.DataFrame(cells.T.to_numpy(), columns=columns)
     turned.insert(0, "Figure", [labels.column(c) for c in cells.columns])
     text = turned.to_string(index=False)
