@@ -155,7 +155,7 @@ def test_reports_render_offline_and_escape_names(browser, reports):
 def test_index_renders_and_escapes(browser, reports):
     text = check_page(browser, reports / "index.html", charts=True)  # the tenants ranked
     assert PAYLOAD in text  # a key figure of the fixture: the first group's name
-    assert "settings_audit" in text and "failed" in text  # "0 failed"
+    assert "Settings audit" in text and "failed" in text  # the notebook's title; "0 failed"
     assert "Hyperloop Labs, Inc." in text  # the tenant by its name
 
 
@@ -181,7 +181,7 @@ def test_pdf_has_the_sections_on_their_own_pages_and_says_what_it_is_about(repor
     ]
     for title in sections:  # ... its heading is the first line of a page
         assert title.strip() in first_lines, f"section {title!r} does not start a page"
-    assert CONFIGURATION in text.split("Executive summary")[0]  # the title, before the summary
+    assert "Tenant risk report - startup_everything_on - Hardened" in text.split("Executive summary")[0]
     for other in ("settings_audit", f"data_flows__{CONFIGURATION}"):
         assert next(reports.rglob(f"{other}.pdf")).stat().st_size > 0
 
@@ -191,11 +191,12 @@ def test_pdf_has_the_sections_on_their_own_pages_and_says_what_it_is_about(repor
 
 @pytest.fixture(scope="module")
 def analyst_reports(tmp_path_factory) -> Path:
-    """Every notebook of the suite for two contrasting tenants (US defaults; EU-hosted with ZMO)."""
+    """Every notebook of the suite for two contrasting tenants (US defaults; EU-hosted with ZMO),
+    on the current fact set: its new features, products, parties, sources and conflicts."""
     out = tmp_path_factory.mktemp("analyst") / "reports"
     code, _, err = run_cli(
         "report", "--tenants", ",".join(ANALYST_TENANTS), "--config", "default", "--out", out,
-        "--run-id", "analyst",
+        "--run-id", "analyst", "--facts", "current",
     )  # fmt: skip
     assert code == 0, err
     return out / "analyst"
@@ -220,6 +221,7 @@ MEASURE = """() => {
 # Machine words a person should not meet: a registry setting key, `key=value`, a snake_case name
 # (column, code or figure names), scientific notation.
 KEY_VALUE = re.compile(r"\b[a-z_]+(\.[a-z_]+)*=\S+")
+WEB_ADDRESS = re.compile(r"https?://\S+")  # sources are named by title, their address only linked
 SNAKE = re.compile(r"(?<![/\w.-])[a-z0-9]+(_[a-z0-9]+)+(?![\w/]|\.(yaml|csv|json))")
 SCIENTIFIC = re.compile(r"\b\d+(\.\d+)?e[+-]?\d+\b", re.IGNORECASE)
 
@@ -228,6 +230,7 @@ def _machine_words(text: str) -> list[str]:
     found = [k for k in SPECS if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w.])", text)]
     found += [m.group(0) for m in KEY_VALUE.finditer(text)]
     found += [m.group(0) for m in SNAKE.finditer(text) if m.group(0) not in ANALYST_TENANTS]
+    found += [m.group(0) for m in WEB_ADDRESS.finditer(text)]
     return found + [m.group(0) for m in SCIENTIFIC.finditer(text)]
 
 
@@ -237,12 +240,15 @@ def test_machine_words_are_caught():
     assert _machine_words("who_will_receive_summary=1") and _machine_words("3.255e+04 people")
     assert _machine_words("records_unbounded") and _machine_words("people_without_notice: 5915.7")
     assert not _machine_words("Northwind (us_enterprise_defaults); see data/finding_rules.yaml; 32,550")
+    assert _machine_words("Unresolved; ZM+ routing is unknown (zm_plus_third_party_models)")
+    assert _machine_words("https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0080357")
 
 
 @SKIP_BROWSER
 def test_every_report_fits_1280px_and_speaks_words(browser, analyst_reports):
-    problems = []
-    for path in _report_pages(analyst_reports):
+    """Every report of the run on the current facts, and its index: as an analyst reads them."""
+    problems, texts = [], {}
+    for path in [*_report_pages(analyst_reports), analyst_reports / "index.html"]:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         try:
@@ -253,20 +259,34 @@ def test_every_report_fits_1280px_and_speaks_words(browser, analyst_reports):
             seen = page.evaluate(MEASURE)
         finally:
             context.close()
-        name = f"{path.parent.name}/{path.name}"
+        name = str(path.relative_to(analyst_reports))
+        texts[name] = seen["text"] + "\n" + "\n".join(seen["svg"])
         if seen["scroll"] > seen["client"] or seen["wide"]:
             problems.append(
                 f"{name}: scrolls sideways ({seen['scroll']} > {seen['client']}) {seen['wide'][:3]}"
             )
-        words = _machine_words(seen["text"] + "\n" + "\n".join(seen["svg"]))
+        words = _machine_words(texts[name])
         if words:
             problems.append(f"{name}: machine words {sorted(set(words))[:8]}")
-        assert "not part of a report run" not in seen["text"], name  # the header names run "analyst"
-        assert "Scope of the facts: what they cover and what they do not" in seen["text"], name
-        if path.stem.startswith("settings_audit") and path.parent.name == "us_enterprise_defaults":
-            # its overrides send summaries to external invitees: enum code 4 in words
-            assert "All invitees, including external" in seen["text"]
+        if path.name != "index.html":
+            assert "not part of a report run" not in seen["text"], name  # the header names run "analyst"
+            assert "Scope of the facts: what they cover and what they do not" in seen["text"], name
     assert not problems, "\n".join(problems)
+    # enum code 4 in words: the US tenant's overrides send summaries to external invitees
+    assert "All invitees, including external" in texts["us_enterprise_defaults/settings_audit.html"]
+    # the current facts' products, features and parties by their names
+    flows = texts["_all/data_flows__default.html"]
+    for name in ("Web search (AI Companion panel)", "Knowledge bases (Custom AI Companion)", "Perplexity"):
+        assert name in flows, name
+    assert "Unnamed model provider" in flows and "Answers from third-party data sources" in flows
+    # sources by title, conflicts handled in words; the index names figures and notebooks in words
+    dpia = texts["us_enterprise_defaults/dpia__default.html"]
+    assert "Configuring third-party data sources in AI Studio" in dpia  # a support article's title
+    assert "Neither page says how long Zoom keeps its indexed copy" in dpia
+    index = texts["index.html"]
+    for words in ("DPIA required", "WP248 criteria met", "Records held by any party, observed usage",
+                  "Tenant risk report", "AI Companion feature matrix", "0 for every tenant"):  # fmt: skip
+        assert words in index, words
 
 
 def _figures(notebook: Path) -> list[dict]:

@@ -294,6 +294,27 @@ def test_conflict_naming_an_unknown_fact_fails(folder):
         load_facts("current", folder)
 
 
+def test_text_shown_to_readers_names_no_fact_id(current, folder):
+    # reports show topic, what each source says and the handling as they are: words only
+    for column in ("topic", "says", "handling"):
+        assert not current.conflicts[column].str.contains(r"\b[a-z0-9]+_[a-z0-9_]+\b").any(), column
+    path = folder / "conflicts.yaml"
+    text = path.read_text()
+    first = "handling: >-\n      Both windows are kept."
+    assert first in text
+    line = text[: text.index(first)].count("\n") + 1
+    path.write_text(text.replace(first, "handling: >-\n      Both kept (third_party_index_retention).", 1))
+    with pytest.raises(
+        DataError, match=rf"line {line}, field conflicts\[0\]\.handling.*third_party_index_retention"
+    ):
+        load_facts("current", folder)
+    path.write_text(
+        text.replace("handling_facts: [third_party_index_retention]", "handling_facts: [nope_fact]")
+    )
+    with pytest.raises(DataError, match=r"conflicts\[0\]\.handling_facts\[0\].*unknown fact 'nope_fact'"):
+        load_facts("current", folder)
+
+
 # --- v5.0 unchanged, and what current changes -----------------------------------------------
 def test_v5_fact_set_is_todays_data(v5):
     pd.testing.assert_frame_equal(v5.matrix, load_feature_matrix())

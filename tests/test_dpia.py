@@ -22,7 +22,7 @@ from zoomai.analysis.dpia_rules import Scale, load_dpia_rules
 from zoomai.core.errors import DataError, ZoomaiError
 from zoomai.reporting import formats
 from zoomai.reporting.cnil import check_cnil, cnil_export, read_cnil
-from zoomai.reporting.dpia import ART35, figures, markdown, ropa_xlsx, screening_table
+from zoomai.reporting.dpia import ART35, conflicts_table, figures, markdown, ropa_xlsx, screening_table
 from zoomai.tenants.tables import USAGE_SOURCES, load_tenant
 from zoomai.tenants.usage import load_record, model_name
 
@@ -173,6 +173,15 @@ def test_figures_equal_zoomai_exposure_and_compare_under_the_current_facts() -> 
     assert "fact set current" in text and "--facts current" in text
     assert "AI Companion panel" in text  # a product only the current fact set has
     assert len(d.newer_sources) > 0  # where the sources disagree stays listed
+    # ... each source by its title, linked to its page (Markdown: a link), no ids or bare URLs
+    conflicts = conflicts_table(d)
+    assert list(conflicts.columns) == ["topic", "source", "section", "says", "handling"]
+    assert "| https://" not in text and "| seeds/" not in text  # no address as a cell's text
+    assert (
+        "[Data Residency, Storage, and Model Architecture (AI bluepaper: Security and Compliance)](<https://"
+        in text
+    )
+    assert "(bundled copy)" in set(conflicts["source"].map(str).str[-14:])  # the whitepaper's statements
 
 
 # ------------------------------------------------------------------------ usage provenance

@@ -3,6 +3,8 @@ change overview and its chart, and `zoomai report --facts` reaching every run.""
 
 from __future__ import annotations
 
+import re
+
 from zoomai.analysis.scope import scope_statement
 from zoomai.facts.compare import OVERVIEW_KINDS, change_overview
 from zoomai.reporting.charts import fact_changes_chart
@@ -24,11 +26,23 @@ def test_current_scope_replaces_sources_and_says_what_is_unknown():
     assert len(v5) == 14 and len(current) == 14 - 1 + 7
 
 
-def test_sources_listed_in_reports():
+def test_sources_listed_in_reports_by_title_linked_to_their_page():
+    from zoomai.reporting.formats import Link
+    from zoomai.reporting.notebook import table_html
+
     v5, current = sources_table("v5.0"), sources_table("current")
-    assert list(v5.columns) == ["document", "publisher", "date", "address", "read"]
-    assert v5["address"].str.startswith("seeds/").any() and not v5["address"].str.startswith("https://").any()
-    assert current["address"].str.startswith("https://").sum() == len(current) - len(v5)
+    assert list(v5.columns) == ["document", "publisher", "date", "read"]
+    # the bundled seeds by title, said to be bundled; every later page a link titled by its page
+    assert (
+        v5["document"].iloc[0] == "AI Companion Security and Privacy (whitepaper), version 5.0 (bundled copy)"
+    )
+    links = [d for d in current["document"] if isinstance(d, Link)]
+    assert len(links) == len(current) - len(v5) and all(d.href.startswith("https://") for d in links)
+    html = table_html(current)
+    kb = next(d for d in links if "KB0080357" in d.href)
+    assert f'<a href="{kb.href.replace("&", "&amp;")}">{kb.text}</a>' in html
+    shown = re.sub(r"<[^>]+>", " ", html)  # the text a reader sees: no address
+    assert "https://" not in shown and "sysparm_article" not in shown and "seeds/" not in shown
 
 
 def test_change_overview_and_chart():

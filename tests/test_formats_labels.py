@@ -157,3 +157,46 @@ def test_palette_gives_every_known_party_and_category_its_own_fixed_colour():
     assert len({palette.category_colour(c) for c in categories}) == len(categories)
     assert palette.party_colour("Some new party") == palette.party_colour("Some new party")
     assert palette.rgba("#0072B2", 0.3) == "rgba(0,114,178,0.3)"
+
+
+def test_every_headline_figure_of_every_notebook_has_words():
+    """Each name of the notebooks' reference headline outputs (tests/notebook_outputs, the
+    figures their summaries and the index show) has words in data/labels.yaml."""
+    from conftest import NOTEBOOK_OUTPUTS, REPO
+
+    names = {
+        line.split(":", 1)[0]
+        for notebook in (REPO / "notebooks").glob("*.ipynb")
+        for line in (NOTEBOOK_OUTPUTS / f"{notebook.stem}.txt").read_text().splitlines()
+        if ":" in line
+    }
+    assert {"dpia_required", "criteria_met", "records_observed", "uses_simulated"} <= names
+    assert sorted(n for n in names if not labels.has_figure(n)) == []
+
+
+def test_figure_words_for_bounds_usage_sources_and_mapping_keys():
+    assert labels.figure("dpia_required") == "DPIA required"
+    assert labels.figure("records_min") == "Records held by any party, lower bound"
+    assert labels.figure("people_external_max") == "People touched (external, per activity), upper bound"
+    assert labels.figure("records_observed") == "Records held by any party, observed usage"
+    assert labels.is_estimate("people_without_notice_max") and not labels.is_estimate("records_max")
+    assert not labels.has_figure("no_such_figure") and labels.figure("no_such_figure") == "No such figure"
+    assert not labels.has_figure("records_sideways")  # an unknown suffix gets no words of its base
+    assert labels.figure_key("flows_by_location", "device") == "user's device"
+    assert labels.figure_key("exposure_score", "ai_off") == "AI Companion off"
+    assert labels.figure_text("zmo=true") == "Turn on Zoom-hosted Models Only (ZMO) (through Zoom support)"
+    assert labels.figure_text("100% simulated") == "100% simulated"
+    # table headers: a labelled column's bounds and usage sources, the same words
+    assert labels.column("third_party_records_min") == "Records at third parties, lower bound"
+    assert labels.column("records_removed_observed") == "Records removed, observed usage"
+    assert labels.column("records_sideways") == "Records sideways"
+    assert labels.words(pd.DataFrame({"bound": ["max"]}))["bound"].tolist() == ["upper bound (every flow)"]
+
+
+def test_a_link_shows_its_text_and_keeps_the_address_as_its_target():
+    link = formats.Link("Privacy <and> Access", "https://example.com/a?id=zm_kb&x=1")
+    assert str(link) == "Privacy <and> Access"
+    assert link.html() == '<a href="https://example.com/a?id=zm_kb&amp;x=1">Privacy &lt;and&gt; Access</a>'
+    assert link.markdown() == "[Privacy <and> Access](<https://example.com/a?id=zm_kb&x=1>)"
+    assert formats.Link("Evil", "javascript:alert(1)").html() == "Evil"  # only web addresses link
+    assert labels.source_document("Seed", "seeds/000.txt") == "Seed (bundled copy)"

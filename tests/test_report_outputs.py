@@ -135,17 +135,26 @@ def test_key_figures_are_all_there_and_formatted_for_people():
         "exposure_score": {"default": 19815232, "ai_off": 0.0},
         "pareto": ["default", "ai_off"],
         "window": None,
+        "records_min": 120770,
+        "flows_by_location": {"US": 168, "device": 1},
+        "best_change": "in_meeting.meeting_summary_with_ai_companion.enable=false",
+        "dpia_required": True,
     }
     figures = dict(key_figures(summary))
-    assert len(figures) == 12 + 7  # nothing cut: 12 + records, people, share, 2 scores, pareto, window
+    assert len(figures) == 12 + 12  # nothing cut: 12 + records ... window, bound, 2 locations, ...
     assert figures["Figure 11"] == "11,000"
     assert figures["Records held by any party"] == "260,465"  # the labels of data/labels.yaml
     assert figures["People without AI notice"] == "about 5,900"  # as the reports word estimates
     assert figures["Share small"] == "0.25"
-    assert figures["Exposure score · default"] == "19,815,232"
-    assert figures["Exposure score · ai_off"] == "0"
-    assert figures["Pareto-efficient configurations"] == "default, ai_off"
+    # configurations, locations and setting changes in words, as the notebooks' headlines say them
+    assert figures["Exposure score · Tenant's own settings (default)"] == "19,815,232"
+    assert figures["Exposure score · AI Companion off"] == "0"
+    assert figures["Pareto-efficient configurations"] == "Tenant's own settings (default), AI Companion off"
     assert figures["Window"] == "unknown"
+    assert figures["Records held by any party, lower bound"] == "120,770"
+    assert figures["Flows by location · user's device"] == "1"
+    assert figures["Best single setting change"] == "Switch off Meeting summary (Meetings)"
+    assert figures["DPIA required"] == "yes"
     assert not any(re.search(r"\de[+-]\d", v) for v in figures.values())
 
 
@@ -228,13 +237,17 @@ def test_index_names_ranks_and_trends_tenants(tmp_path):
     fig = ranking_figure(figures)
     # horizontal bars are drawn bottom-up: the highest exposure score (Northwind) on top
     assert list(fig.data[0].y) == ["Lindqvist", "Northwind"]
-    assert [t.name for t in fig.data] == ["default"] * 4
+    assert [t.name for t in fig.data] == ["Tenant's own settings (default)"] * 4  # in words
+    # no tenant has cross-border records: the panel says so instead of staying blank
+    assert [a.text for a in fig.layout.annotations if a.xref == "x2 domain"] == ["0 for every tenant"]
+    # each report by its notebook's title (no title in an older run's results: its name in words)
+    assert '<a href="us_enterprise_defaults/tenant_risk_report__default.html">Tenant risk report</a>' in html
 
     # the trend: Northwind in r0 and r1 (25,000,000 then 19,815,232); Lindqvist only in r1
     assert 'id="zoomai-trend"' in html
     rows = re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", html)
-    assert ("Northwind Manufacturing Inc.", "default", "r0") in rows
-    assert ("Northwind Manufacturing Inc.", "default", "r1") in rows
+    assert ("Northwind Manufacturing Inc.", "Tenant&#39;s own settings (default)", "r0") in rows
+    assert ("Northwind Manufacturing Inc.", "Tenant&#39;s own settings (default)", "r1") in rows
     assert "25,000,000" in html
 
 

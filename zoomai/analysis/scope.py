@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
+from zoomai.core.prose import Prose
 from zoomai.core.yamlio import line_of, load_model, read_yaml
 from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, flow_inputs
 from zoomai.facts.policy import Policy
@@ -22,9 +23,9 @@ SCOPE_COLUMNS = ["topic", "status", "statement", "facts", "source"]
 
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    topic: str = Field(min_length=1)
+    topic: Prose
     status: Literal["covered", "not_covered", "caveat"]
-    statement: str = Field(min_length=1)
+    statement: Prose
     facts: list[str] = Field(min_length=1)
     replaces: bool = False  # data/current/scope.yaml: stands in for the item of the same topic
 

@@ -75,6 +75,17 @@ def value_text(value: object) -> str:
     return UNKNOWN if value is None or pd.isna(value) else str(value)
 
 
+def fact_subject(value: object, unit: str) -> str:
+    """A fact's value and unit in words, as a change names it: '30 days', '1 day', 'yes' (a
+    boolean), the text itself (unit text)."""
+    text = value_text(value)
+    if unit == "boolean":
+        return {"true": "yes", "false": "no"}.get(text, text)
+    if unit == "text":
+        return text
+    return f"{text} {unit.removesuffix('s') if unit == 'days' and text == '1' else unit}".strip()
+
+
 def _cite(row: pd.Series) -> tuple[str, str]:
     return (row.get("source", "whitepaper"), row["source_section"])
 
@@ -172,11 +183,10 @@ def _fact_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, object
     rows: list[dict[str, object]] = []
 
     def row(change: str, f: pd.Series, field: str, before: str, after: str) -> dict[str, object]:
-        subject = f"{value_text(f['value'])} {f['unit']}".strip()
         return {
             "change": change,
             "what": f"fact ({f['kind']})",
-            "subject": subject,
+            "subject": fact_subject(f["value"], f["unit"]),
             "field": field,
             "before": before,
             "after": after,

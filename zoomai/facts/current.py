@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zoomai.core.errors import DataError, Problem
 from zoomai.core.paths import data_file
+from zoomai.core.prose import Prose
 from zoomai.core.yamlio import load_model
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN, Policy
 from zoomai.facts.sources import FACT_SETS, FactSetName, url_problems
@@ -54,7 +55,7 @@ class DeploymentOption(_Strict):
     """One deployment option and what it changes in the flows, each with its citation."""
 
     id: str = _Id
-    label: str = Field(min_length=1)
+    label: Prose
     first_documented: FactSetName
     source: Cite
     third_party_models: ThirdPartyModels
@@ -85,7 +86,7 @@ class CurrentFact(_Strict):
     ]
     value: bool | int | float | str | list[str]
     unit: str = Field(min_length=1)
-    statement: str = Field(min_length=1)
+    statement: Prose
     certainty: Certainty | None = None
     source: Cite
     option: str | list[str] | None = None
@@ -122,15 +123,16 @@ class CurrentFile(_Strict):
 class Statement(_Strict):
     document: str
     section: str = Field(min_length=1)
-    says: str = Field(min_length=1)
+    says: Prose
     fact: str | None = None
 
 
 class Conflict(_Strict):
     id: str = _Id
-    topic: str = Field(min_length=1)
+    topic: Prose
     statements: list[Statement] = Field(min_length=2)
-    handling: str = Field(min_length=1)
+    handling: Prose  # what zoomai does, in words; the facts it rests on in `handling_facts`
+    handling_facts: list[str] = []
 
 
 class ConflictsFile(_Strict):
@@ -220,6 +222,11 @@ def check_conflicts(
     known_sources = set(sources["id"])
     facts = set(policy.facts["id"]) | {f.id for f in current.facts}
     for i, conflict in enumerate(spec.conflicts):
+        for j, fact in enumerate(conflict.handling_facts):
+            if fact not in facts:
+                problems.append(
+                    Problem(None, f"conflicts[{i}].handling_facts[{j}]", f"unknown fact {fact!r}")
+                )
         for j, st in enumerate(conflict.statements):
             where = f"conflicts[{i}].statements[{j}]"
             if st.document not in known_sources:

@@ -14,6 +14,7 @@ from zoomai.analysis.dpia import ANALYST, NO_USAGE, Dpia, facts_label
 from zoomai.analysis.dpia_rules import load_dpia_rules
 from zoomai.analysis.scope import scope_statement
 from zoomai.core.output import write_table
+from zoomai.facts.factset import load_facts
 from zoomai.reporting import formats, labels
 from zoomai.reporting.cnil import cnil_json, load_structure
 
@@ -238,7 +239,7 @@ def parts(d: Dpia) -> list[Part]:
             [
                 (
                     "Conflicts between sources",
-                    d.newer_sources.drop(columns=["conflict", "document", "fact"], errors="ignore"),
+                    conflicts_table(d),
                     "Fact set v5.0 has one source: no conflicts (zoomai dpia --facts current adds Zoom's "
                     "later pages and lists where they disagree).",
                 )
@@ -250,6 +251,25 @@ def parts(d: Dpia) -> list[Part]:
             [("Open fields", analyst_fields(d), "None.")],
         ),
     ]
+
+
+def conflicts_table(d: Dpia) -> pd.DataFrame:
+    """Where the sources disagree, for people: topic, the source (its title linked to its page)
+    and section, what it says, and how zoomai handles it; ids of conflicts and facts left out."""
+    titles = load_facts(d.facts).sources.set_index("id")["title"]
+    c = d.newer_sources
+    return pd.DataFrame(
+        {
+            "topic": c["topic"],
+            "source": [
+                labels.source_document(titles[doc], where)
+                for doc, where in zip(c["document"], c["source_location"], strict=True)
+            ],
+            "section": c["section"],
+            "says": c["says"],
+            "handling": c["handling"],
+        }
+    )
 
 
 def screening_table(screening: pd.DataFrame) -> pd.DataFrame:
@@ -299,7 +319,7 @@ def analyst_fields(d: Dpia) -> pd.DataFrame:
         for c in ("controller", "controller_contact", "dpo_contact", "legal_basis", "transfer_safeguards")
     ]
     rows += [
-        ("CNIL PIA validation", f.replace("_", " "), "left empty in the CNIL PIA file")
+        ("CNIL PIA validation", labels.column(f), "left empty in the CNIL PIA file")
         for f in load_structure().people_fields
     ]
     rows += [("CNIL PIA evaluations", "evaluations", "left empty: the evaluator's judgement")]
@@ -309,7 +329,12 @@ def analyst_fields(d: Dpia) -> pd.DataFrame:
 def _cells(df: pd.DataFrame) -> pd.DataFrame:
     df, _ = formats.with_ranges(df)
     out = labels.words(df, keep_keys=False)
-    out = out.apply(lambda col: [v if isinstance(v, str) else formats.value(v) for v in col])
+    out = out.apply(
+        lambda col: [
+            v if isinstance(v, str) else v.markdown() if isinstance(v, formats.Link) else formats.value(v)
+            for v in col
+        ]
+    )
     return out.rename(columns=labels.column)
 
 

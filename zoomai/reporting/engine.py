@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from zoomai.core.paths import use_data_dir
+from zoomai.reporting import labels
 from zoomai.reporting.export import export_html
 from zoomai.reporting.pdf import print_pdf
 from zoomai.reporting.plan import Run
-from zoomai.reporting.schedule import KERNEL, KERNEL_ARGS, RUN_ID, START_TIMEOUT, SUMMARY
+from zoomai.reporting.schedule import KERNEL, KERNEL_ARGS, RUN_ID, START_TIMEOUT, SUMMARY, notebook_title
 
 # ------------------------------------------------------------------------------ execution
 
@@ -255,6 +256,7 @@ def execute(task: Task) -> dict[str, Any]:
         del files["ipynb"]
     meta = {
         "notebook": run.notebook,
+        "title": notebook_title(run.source),
         "job": run.job,
         "tenant": run.tenant,
         "configuration": run.configuration,
@@ -271,9 +273,10 @@ def execute(task: Task) -> dict[str, Any]:
 
 
 def _title(run: Run) -> str:
-    parts = [run.notebook.replace("_", " ")]
+    """The HTML report's title: the notebook's title, tenant and configuration."""
+    parts = [notebook_title(run.source)]
     if run.tenant:
         parts.append(run.tenant)
     if run.configuration:
-        parts.append(run.configuration)
+        parts.append(labels.configuration(run.configuration))
     return " - ".join(parts)

@@ -5,7 +5,9 @@ read "unknown" (never 0), and nothing is ever in scientific notation.
 
 from __future__ import annotations
 
+import html
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -117,3 +119,27 @@ def value(item: object) -> str:
     if isinstance(item, float | np.floating):
         return count(item) if float(item).is_integer() else decimal(item)
     return str(item)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that names a web page: its `text` is what people read (a source's title),
+    `href` only the link target. Plain text and CSV show the text; an HTML report a link; a
+    Markdown table a Markdown link. Only http(s) targets are linked."""
+
+    text: str
+    href: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _linked(self) -> bool:
+        return self.href.startswith(("https://", "http://"))
+
+    def html(self) -> str:
+        text = html.escape(self.text)
+        return f'<a href="{html.escape(self.href)}">{text}</a>' if self._linked() else text
+
+    def markdown(self) -> str:
+        text = self.text.replace("[", "\\[").replace("]", "\\]")
+        return f"[{text}](<{self.href}>)" if self._linked() else text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ import pandas as pd
 from zoomai.reporting import formats, labels
 from zoomai.reporting.export import plotly_resources
 from zoomai.reporting.history import runs_in
-from zoomai.reporting.schedule import NO_TENANT, TENANT
+from zoomai.reporting.schedule import NO_TENANT, TENANT, notebook_title
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -78,12 +79,12 @@ code { font-size: .9em; overflow-wrap: anywhere; }
 {%- if group.id %} <span class="id">{{ group.id }}</span>{% endif %}</h2>
 <table>
 <thead>
-<tr><th>notebook</th><th>configuration</th><th>status</th><th>headline figures</th><th>files</th></tr>
+<tr><th>report</th><th>configuration</th><th>status</th><th>headline figures</th><th>files</th></tr>
 </thead>
 <tbody>
 {% for r in group.runs %}
 <tr>
-<td>{% if r.html %}<a href="{{ r.html }}">{{ r.notebook }}</a>{% else %}{{ r.notebook }}{% endif %}</td>
+<td>{% if r.html %}<a href="{{ r.html }}">{{ r.title }}</a>{% else %}{{ r.title }}{% endif %}</td>
 <td>{{ r.configuration_title or "" }}</td>
 <td class="{{ r.status }}">{{ r.status }}{% if r.error %}<br><code>{{ r.error }}</code>{% endif %}</td>
 <td>{% if r.figures %}<dl>
@@ -114,27 +115,35 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 def key_figures(summary: Any) -> list[tuple[str, str]]:
     """Every scalar of a notebook's summary (nested dicts flattened, lists joined), in the
-    summary's order, labelled and formatted for people."""
+    summary's order, labelled, worded and formatted for people (labels: figure names, the keys
+    of a mapping figure, setting changes)."""
     if not isinstance(summary, dict):
         return []
     out: list[tuple[str, str]] = []
 
-    def walk(prefix: list[str], value: Any) -> None:
+    def walk(name: str, keys: list[str], value: Any) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
-                walk([*prefix, str(k)], v)
-        else:
-            out.append((" · ".join([labels.figure(prefix[0]), *prefix[1:]]), format_value(value)))
+                walk(name, [*keys, labels.figure_key(name, str(k))], v)
+            return
+        text = (
+            ", ".join(labels.figure_key(name, str(v)) for v in value)
+            if isinstance(value, list)
+            else labels.figure_text(value)
+            if isinstance(value, str)
+            else format_value(value)
+        )
+        out.append((" · ".join([labels.figure(name), *keys]), text))
 
     for key, value in summary.items():
-        walk([str(key)], value)
+        walk(str(key), [], value)
     return out
 
 
 def format_value(value: Any) -> str:
     """A figure for people, worded as the reports word it (reporting/formats): whole numbers with
     thousands separators, non-whole counts as a rounded estimate ("about 5,900"), shares below one
-    with two decimals, never scientific notation; lists joined with commas; None as "unknown"."""
+    with two decimals, never scientific notation; None as "unknown"; text as it is."""
     if value is None:
         return formats.UNKNOWN
     if isinstance(value, bool):
@@ -147,8 +156,6 @@ def format_value(value: Any) -> str:
         if math.isnan(value) or value.is_integer():
             return formats.count(value)
         return formats.estimate(value) if abs(value) >= 1 else formats.decimal(value, 2)
-    if isinstance(value, list):
-        return ", ".join(format_value(v) for v in value)
     return str(value)
 
 
@@ -222,11 +229,15 @@ def ranking_figure(figures: pd.DataFrame) -> go.Figure:
     order = list(first.sort_values(["exposure_score", "tenant_name"])["tenant_name"])
     order += sorted(set(figures["tenant_name"]) - set(order))
     fig = make_subplots(
-        rows=1, cols=len(MEASURES), shared_yaxes=True, subplot_titles=[t for _, t in MEASURES]
+        rows=1,
+        cols=len(MEASURES),
+        shared_yaxes=True,
+        subplot_titles=[textwrap.fill(t, 22).replace("\n", "<br>") for _, t in MEASURES],
     )
     colours = px.colors.qualitative.Safe
     for i, config in enumerate(configurations):
         part = figures[figures["configuration"] == config].set_index("tenant_name").reindex(order)
+        title_of = labels.configuration(config) if config else "(notebook default)"
         for j, (measure, title) in enumerate(MEASURES, start=1):
             share = measure == "third_party_share"
             number = ".1%" if share else ",.0f"
@@ -234,26 +245,45 @@ def ranking_figure(figures: pd.DataFrame) -> go.Figure:
                 x=part[measure],
                 y=order,
                 orientation="h",
-                name=config or "(notebook default)",
+                name=title_of,
                 legendgroup=config,
                 showlegend=j == 1,
                 marker_color=colours[i % len(colours)],
-                hovertemplate=f"%{{y}}<br>{title}: %{{x:{number}}}<extra>{config}</extra>",
+                hovertemplate=f"%{{y}}<br>{title}: %{{x:{number}}}<extra>{title_of}</extra>",
                 row=1,
                 col=j,
             )
-            fig.update_xaxes(tickformat=".0%" if share else ",d", nticks=4, row=1, col=j)
-            if not (figures[measure].max() > 0):  # all zero or unknown: an axis from 0, not -1 to 1
-                fig.update_xaxes(range=[0, 1], dtick=1, row=1, col=j)
+    for j, (measure, _) in enumerate(MEASURES, start=1):
+        share = measure == "third_party_share"
+        fig.update_xaxes(tickformat=".0%" if share else ",d", nticks=4, row=1, col=j)
+        if not (figures[measure].max() > 0):  # all zero or unknown: an axis from 0, and words
+            fig.update_xaxes(range=[0, 1], dtick=1, row=1, col=j)
+            fig.add_annotation(
+                text=_no_bars(figures[measure]),
+                showarrow=False,
+                x=0.5,
+                y=0.5,
+                xref="x domain",
+                yref="y domain",
+                row=1,
+                col=j,
+            )
     fig.update_layout(
         barmode="group",
         template="plotly_white",
-        height=max(320, 60 + 28 * len(order) * max(1, len(configurations))),
-        legend_title_text="Configuration",
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        height=max(360, 140 + 28 * len(order) * max(1, len(configurations))),
+        legend={"title_text": "Configuration", "orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        margin={"l": 10, "r": 10, "t": 70, "b": 40},
     )
     fig.update_xaxes(exponentformat="none", separatethousands=True)
     return fig
+
+
+def _no_bars(values: pd.Series) -> str:
+    """What a ranking panel without bars means: every tenant at 0, unknown, or either."""
+    if values.isna().all():
+        return "unknown for every tenant"
+    return "0 for every tenant" if values.notna().all() else "0 or unknown for every tenant"
 
 
 def trend_figure(trend: pd.DataFrame) -> go.Figure:
@@ -264,7 +294,9 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
 
     if trend.empty:
         return no_data("Exposure score over the runs", "No tenant risk report in the runs of this folder.")
-    data = trend.assign(series=trend["tenant_name"] + " · " + trend["configuration"])
+    data = trend.assign(
+        series=trend["tenant_name"] + " · " + trend["configuration"].map(labels.configuration)
+    )
     fig = px.line(
         data,
         x="run_id",
@@ -292,7 +324,7 @@ def _trend_table(trend: pd.DataFrame) -> dict[str, Any]:
         rows.append(
             [
                 r.tenant_name,
-                r.configuration,
+                labels.configuration(r.configuration),
                 r.run_id,
                 share,
                 format_value(r.cross_border_records),
@@ -319,7 +351,7 @@ def write_index(report: Report, folder: Path, out: Path | None = None, self_cont
         links = [(k, files[k]) for k in ("html", "pdf", "ipynb", "json") if k in files]
         groups.setdefault(r["tenant"] or NO_TENANT, []).append(
             {
-                "notebook": r["notebook"],
+                "title": r.get("title") or notebook_title(Path(r["notebook"])),
                 "configuration_title": labels.configuration(r["configuration"]) if r["configuration"] else "",
                 "status": r["status"],
                 "error": r["error"],

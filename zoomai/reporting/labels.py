@@ -46,6 +46,7 @@ class LabelsFile(BaseModel):
     values: dict[str, str] = {}
     columns: dict[str, str] = {}
     figures: dict[str, str | Figure] = {}
+    figure_suffixes: dict[str, str] = {}
 
     @field_validator("settings")
     @classmethod
@@ -207,17 +208,59 @@ def value(code: object) -> str:
     return load_labels().values.get(str(code), str(code))
 
 
+def _suffixed(name: str, words_of: dict[str, str]) -> str | None:
+    """The words of a name that is a labelled name plus a suffix of figure_suffixes
+    ('records_min' -> 'Records, lower bound'); None otherwise."""
+    base, _, suffix = name.rpartition("_")
+    words = load_labels().figure_suffixes.get(suffix)
+    return f"{words_of[base]}, {words}" if words and base in words_of else None
+
+
 def column(name: str) -> str:
-    """A table header for a column name."""
-    return load_labels().columns.get(name, _words(name))
+    """A table header for a column name: its label, a labelled column's bound or usage source
+    (see figure_suffixes), else the name read aloud."""
+    columns = load_labels().columns
+    return columns.get(name) or _suffixed(name, columns) or _words(name)
+
+
+def _figure_entry(name: str) -> Figure | None:
+    """A headline figure's label and estimate flag: its own entry, else its base figure's with
+    the words of its suffix ('records_min' -> 'Records held by any party, lower bound')."""
+    entry = load_labels().figures.get(name)
+    if entry is not None:
+        return Figure(label=entry) if isinstance(entry, str) else entry
+    base = name.rpartition("_")[0]
+    own = _figure_entry(base) if base else None
+    label = _suffixed(name, {base: own.label}) if own is not None else None
+    return Figure(label=label, estimate=own.estimate) if own is not None and label else None
+
+
+def has_figure(name: str) -> bool:
+    """Whether a headline figure has words in data/labels.yaml (its own or its base's)."""
+    return _figure_entry(name) is not None
 
 
 def figure(name: str) -> str:
-    """A headline figure's label."""
-    entry = load_labels().figures.get(name)
-    if entry is None:
-        return _words(name)
-    return entry if isinstance(entry, str) else entry.label
+    """A headline figure's label (see `_figure_entry`); a name without one, read aloud."""
+    entry = _figure_entry(name)
+    return _words(name) if entry is None else entry.label
+
+
+def figure_key(name: str, key: str) -> str:
+    """A key of a figure that is a mapping or list (configurations, parties, versions,
+    locations) in words."""
+    if name in ("exposure_score", "features_available") or key in load_labels().configurations:
+        return configuration(key)
+    return value(key)
+
+
+def figure_text(text: str) -> str:
+    """A figure's text value in words: a setting change ('key=value', as what-if gives it) as
+    an action, anything else as it is."""
+    key, sep, chosen = text.partition("=")
+    if sep and (key in SUPPORT_OPTIONS or key in SPECS):
+        return change(key, chosen)
+    return text
 
 
 def is_share(name: str) -> bool:
@@ -227,8 +270,16 @@ def is_share(name: str) -> bool:
 
 def is_estimate(name: str) -> bool:
     """Whether a headline figure is an estimate (shown rounded, marked 'about')."""
-    entry = load_labels().figures.get(name)
-    return isinstance(entry, Figure) and entry.estimate
+    entry = _figure_entry(name)
+    return entry is not None and entry.estimate
+
+
+def source_document(title: str, location: str) -> formats.Link | str:
+    """A source document as reports name it: its title linked to its web address, or for a copy
+    bundled with zoomai (a seed file) its title and 'bundled copy'; the address never as text."""
+    if location.startswith("https://"):
+        return formats.Link(title, location)
+    return f"{title} (bundled copy)"
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -244,6 +295,7 @@ CODE_COLUMNS = (
     "kind",
     "added_in_source",
     "feature",  # feature names pass through; the notice facts' codes get words
+    "bound",  # which bound the figures without _min/_max give
 )
 CATEGORY_COLUMNS = ("data_category",)
 VALUE_COLUMNS = ("value", "account_value")  # values of the row's setting `key`

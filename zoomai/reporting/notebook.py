@@ -33,7 +33,6 @@ from zoomai.analysis.scope import scope_statement
 from zoomai.core.errors import ZoomaiError
 from zoomai.facts.factset import DEFAULT_FACTS, check_facts_name, load_facts, routing_effects
 from zoomai.facts.policy import load_policy
-from zoomai.facts.registry import SPECS
 from zoomai.reporting import changes, charts, formats, labels
 from zoomai.tenants import usage
 from zoomai.tenants.tables import USAGE_SOURCES, Tenant, region_arg, resolve_tenant_path, tenant_routing
@@ -140,8 +139,13 @@ def _cells(df: pd.DataFrame) -> pd.DataFrame:
             if labels.is_share(name)
             else formats.value
         )
-        out[col] = [v if isinstance(v, str) else fmt(v) for v in df[col]]  # text: already shown
+        out[col] = [v if isinstance(v, str | formats.Link) else fmt(v) for v in df[col]]  # already shown
     return out
+
+
+def _cell_html(cell: object) -> object:
+    """A link cell as its HTML link (other cells are text, escaped by the Styler)."""
+    return cell.html() if isinstance(cell, formats.Link) else cell
 
 
 def _styled(df: pd.DataFrame, human: bool, right: tuple[str, ...] = ()) -> str:
@@ -159,11 +163,11 @@ def _styled(df: pd.DataFrame, human: bool, right: tuple[str, ...] = ()) -> str:
         index=frame.index,
         columns=frame.columns,
     )
-    digest = hashlib.sha256(frame.to_json().encode()).hexdigest()[:10]
+    digest = hashlib.sha256(frame.astype(str).to_json().encode()).hexdigest()[:10]
     styler = (
         Styler(frame.reset_index(drop=True), uuid=digest, cell_ids=False)
         .hide(axis="index")
-        .format(escape="html")
+        .format(_cell_html, escape="html")
         .format_index(escape="html", axis=1)
         .set_td_classes(classes.reset_index(drop=True))
         .set_table_attributes('class="zoomai-table"')
@@ -243,7 +247,7 @@ def side_by_side(df: pd.DataFrame, by: str, caption: str | None = None) -> None:
     row per figure, one column per value, each figure formatted (estimates rounded and marked),
     so many figures fit the page."""
     columns = [labels.configuration(v) if by == "configuration" else str(v) for v in df[by]]
-    cells = _cells(df.drop(columns=by).reset_index(drop=True))
+    cells = _cells(labels.words(df.drop(columns=by), keep_keys=False).reset_index(drop=True))
     turned = pd.DataFrame(cells.T.to_numpy(), columns=columns)
     turned.insert(0, "Figure", [labels.column(c) for c in cells.columns])
     text = turned.to_string(index=False)
@@ -494,13 +498,6 @@ def figure_lines(figures: Mapping[str, object]) -> str:
     )
 
 
-def _figure_key(name: str, key: str) -> str:
-    """A key of a figure that is a mapping (configurations, parties, versions, locations)."""
-    if name in ("exposure_score", "features_available") or key in labels.load_labels().configurations:
-        return labels.configuration(key)
-    return labels.value(key)
-
-
 def _figure_text(name: str, value: object) -> str:
     """One figure's value for people: counts with separators, estimates rounded and marked,
     configuration names and setting changes in words."""
@@ -509,12 +506,8 @@ def _figure_text(name: str, value: object) -> str:
     if isinstance(value, int | float):
         return formats.estimate(value) if labels.is_estimate(name) else formats.value(value)
     if isinstance(value, list):
-        return ", ".join(_figure_key(name, str(v)) for v in value) or "none"
-    text = str(value)
-    key, sep, setting = text.partition("=")
-    if sep and (key in labels.SUPPORT_OPTIONS or key in SPECS):
-        return labels.change(key, setting)
-    return text or "none"
+        return ", ".join(labels.figure_key(name, str(v)) for v in value) or "none"
+    return labels.figure_text(str(value)) or "none"
 
 
 def figure_rows(figures: Mapping[str, object]) -> pd.DataFrame:
@@ -524,7 +517,9 @@ def figure_rows(figures: Mapping[str, object]) -> pd.DataFrame:
     for name, value in _json_figures(figures).items():
         if isinstance(value, dict):
             for key, item in value.items():
-                rows.append((f"{labels.figure(name)}: {_figure_key(name, key)}", _figure_text(name, item)))
+                rows.append(
+                    (f"{labels.figure(name)}: {labels.figure_key(name, key)}", _figure_text(name, item))
+                )
         else:
             rows.append((labels.figure(name), _figure_text(name, value)))
     return pd.DataFrame(rows, columns=["figure", "value"])
@@ -551,9 +546,17 @@ def scope() -> None:
 
 
 def sources_table(facts: str) -> pd.DataFrame:
-    """The documents a fact set rests on, as a report shows them: document, publisher, date,
-    address (URL or bundled file) and the date it was read."""
+    """The documents a fact set rests on, as a report shows them: document (its title, linked to
+    its web address; a bundled copy says so), publisher, date and the date it was read."""
     sources = load_facts(facts).sources
-    return sources[["title", "publisher", "date", "location", "read"]].rename(
-        columns={"title": "document", "location": "address"}
+    return pd.DataFrame(
+        {
+            "document": [
+                labels.source_document(t, a)
+                for t, a in zip(sources["title"], sources["location"], strict=True)
+            ],
+            "publisher": sources["publisher"],
+            "date": sources["date"],
+            "read": sources["read"],
+        }
     )

@@ -27,7 +27,7 @@ from zoomai.reporting.history import prune_runs
 from zoomai.reporting.index import write_index
 from zoomai.reporting.pdf import find_chromium
 from zoomai.reporting.plan import Run
-from zoomai.reporting.schedule import DEFAULT_CELL_TIMEOUT, NAME
+from zoomai.reporting.schedule import DEFAULT_CELL_TIMEOUT, NAME, notebook_title
 
 LATEST = "latest"
 # Names a run id may not take: the reports folder's own entries.
@@ -287,6 +287,7 @@ def _output_of(result: dict[str, Any]) -> str:
 def _crashed(run: Run, partial: Path, exc: BaseException) -> dict[str, Any]:
     meta = {
         "notebook": run.notebook,
+        "title": notebook_title(run.source),
         "job": run.job,
         "tenant": run.tenant,
         "configuration": run.configuration,

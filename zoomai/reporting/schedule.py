@@ -16,6 +16,7 @@ fully succeeded.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -275,6 +276,23 @@ def notebook_parameters(path: Path) -> NotebookInfo:
             kind = _type_of(default)
         params[name] = Param(name, kind, default, p["default"])
     return NotebookInfo(path.stem, path, params)
+
+
+def notebook_title(path: Path) -> str:
+    """The title a report shows for a notebook: the text of its first Markdown heading
+    ('# AI Companion feature matrix'), else (also when the file cannot be read) its file name
+    in words."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        cells = []
+    for cell in cells:
+        source = cell.get("source", "") if cell.get("cell_type") == "markdown" else ""
+        for line in ("".join(source) if isinstance(source, list) else str(source)).splitlines():
+            if line.startswith("# ") and line[2:].strip():
+                return line[2:].strip()
+    words = path.stem.replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def fits(value: Any, kind: str | None) -> bool:
