@@ -159,9 +159,10 @@ class Scenario:
 
     `flows`: FLOW_COLUMNS plus `group` (setting group), `f` (feature code), `window`
     (bounded, unbounded, unknown) and `k1`/`k0` (usage keys counted: shared / not shared; k0 is
-    -1 where the flow holds content only if shared). `available`: group, feature_id, available,
-    reason. `user_group`: the group of each row of `users`. `names`: product and feature name
-    of each feature_id of the fact set (also for features no setting group names).
+    -1 where the flow holds content only if shared). `available`: the availability columns
+    (feature_id, available, reason, ...) plus `f` and `group`. `user_group`: the group of each
+    row of `users`. `names`: product and feature name of each feature_id of the fact set (also
+    for features no setting group names).
     """
 
     tenant_id: str
@@ -309,7 +310,7 @@ def _group_flows(
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """A setting group's flows as (table, rows, availability): the flows of every feature
     (all_flows, with `f`, the feature code, and `window`, window_kind), the rows of it of the
-    features available to the group (flows_for), and the group's availability. Memoised in
+    features available to the group (flows_for), and the group's availability (with `f`). Memoised in
     `memo` per what they depend on: many groups and what-if changes share them."""
     key = flows_key(options)
     if ("flows", key) not in memo:
@@ -321,8 +322,9 @@ def _group_flows(
     avail_key = ("available", key, frozenset(switched_off(options.settings)))
     if avail_key not in memo:
         avail = availability(options, matrix, policy)
+        avail["f"] = pd.Index(features).get_indexer(avail["feature_id"])
         on = np.zeros(len(features), dtype=bool)
-        on[pd.Index(features).get_indexer(avail.loc[avail["available"], "feature_id"])] = True
+        on[avail.loc[avail["available"], "f"].to_numpy()] = True
         memo[avail_key] = (np.flatnonzero(on[table["f"].to_numpy()]), avail)
     return table, *memo[avail_key]
 
@@ -678,7 +680,7 @@ def _features(sc: Scenario, counts: np.ndarray) -> pd.DataFrame:
     n_f = len(sc.features)
     size = np.bincount(sc.user_group, minlength=len(sc.groups))
     group = sc.available["group"].to_numpy()
-    f = pd.Index(sc.features).get_indexer(sc.available["feature_id"])
+    f = sc.available["f"].to_numpy()
     on = sc.available["available"].to_numpy(dtype=bool)
     users_available = np.bincount(f[on], weights=size[group[on]], minlength=n_f).astype(np.int64)
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)

@@ -251,12 +251,10 @@ def _availability(off: frozenset[str], effects: Effects, matrix: pd.DataFrame) -
         f"availability under {effects.labels} unknown{effects.where}",
     ]
     out["reason"] = pd.Series(np.select(cases, reasons, ""), index=feats.index, dtype=object)
-    rules = _flow_rules(data_dir())[0]
-    rule = pd.Series(
-        np.select(cases, ["switched_off", "zmo_unavailable", "availability_unknown"], ""), index=feats.index
-    )
+    rules = _flow_rules(data_dir())[1]
+    rule = np.select(cases, ["switched_off", "zmo_unavailable", "availability_unknown"], "").tolist()
     for column in CERTAINTY_COLUMNS:
-        out[column] = rule.map(rules[column]).fillna("")
+        out[column] = [rules[r][column] if r else "" for r in rule]
     return out.reset_index(drop=True)
 
 
