@@ -391,8 +391,14 @@ def test_imported_tenant_without_usage_reports_potential_exposure_and_nothing_fa
     ]
     # The sample user settings switch meeting summary, meeting questions and smart recordings on
     # (users-userId-settings_GET.json); the account's switch them off for the other user: one user
-    # each, and each reaches Zoom and possibly OpenAI or Anthropic (whitepaper feature tables).
-    assert "1 user can send audio transcript and meeting summary to OpenAI or Anthropic in US" in potential
+    # each, and each reaches Zoom and possibly OpenAI or Anthropic (whitepaper feature tables) and,
+    # for the items the later pages add (OCR-read screen share, in-meeting chat), a provider they
+    # do not name; names keep their capitals inside the sentence.
+    assert (
+        "1 user can send audio transcript, meeting summary, screen-shared content read by OCR and "
+        "in-meeting chat messages to OpenAI, Anthropic or Unnamed model provider in US" in potential
+    )
+    assert "1 user can send Microsoft or Google calendar events, Microsoft or Google emails" in potential
     assert (
         "1 user can send audio transcript, question and answer to Zoom in US, kept up to 30 days."
         in potential

@@ -361,15 +361,15 @@ def test_what_if_shortcut_equals_reapplying_the_configuration(tenant):
         analyse,
         candidate_changes,
         changed_configuration,
-        flow_settings,
         scenario_from,
+        user_settings,
         with_change,
     )
 
     base = get_configuration("default")
     applied = apply_configuration(tenant, base)
-    wide = flow_settings(applied)
+    settings = user_settings(applied)
     for _, key, value in candidate_changes(base):
-        fast = analyse(scenario_from(*with_change(applied, wide, key, value), facts="v5.0")).totals
+        fast = analyse(scenario_from(*with_change(applied, settings, key, value), facts="v5.0")).totals
         slow = totals(tenant, changed_configuration(base, key, value)).iloc[0].to_dict()
         assert fast == slow, key

@@ -200,3 +200,11 @@ def test_a_link_shows_its_text_and_keeps_the_address_as_its_target():
     assert link.markdown() == "[Privacy <and> Access](<https://example.com/a?id=zm_kb&x=1>)"
     assert formats.Link("Evil", "javascript:alert(1)").html() == "Evil"  # only web addresses link
     assert labels.source_document("Seed", "seeds/000.txt") == "Seed (bundled copy)"
+
+
+def test_item_names_inside_a_sentence_keep_their_proper_names():
+    assert formats.in_sentence("Meeting summary") == "meeting summary"
+    assert formats.in_sentence("Screen-shared content read by OCR") == "screen-shared content read by OCR"
+    assert formats.in_sentence("Team Chat messages") == "Team Chat messages"  # a product's name
+    assert formats.in_sentence("Microsoft or Google emails") == "Microsoft or Google emails"
+    assert formats.in_sentence("OCR text") == "OCR text"

@@ -28,6 +28,7 @@ source is the extra grouping column of the usage key (`UsageKeys.source`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -42,11 +43,14 @@ from zoomai.analysis.configurations import (
 )
 from zoomai.analysis.flows import (
     EMAIL_KEY,
+    FLOW_COLUMNS,
     RECIPIENTS_KEY,
     RESTRICT_KEY,
     FlowOptions,
+    all_flows,
     availability,
-    flows_for,
+    flows_key,
+    switched_off,
     window_kind,
 )
 from zoomai.analysis.usage_summary import (
@@ -157,9 +161,10 @@ class Scenario:
 
     `flows`: FLOW_COLUMNS plus `group` (setting group), `f` (feature code), `window`
     (bounded, unbounded, unknown) and `k1`/`k0` (usage keys counted: shared / not shared; k0 is
-    -1 where the flow holds content only if shared). `available`: group, feature_id, available,
-    reason. `user_group`: the group of each row of `users`. `names`: product and feature name
-    of each feature_id of the fact set (also for features no setting group names).
+    -1 where the flow holds content only if shared). `available`: the availability columns
+    (feature_id, available, reason, ...) plus `f` and `group`. `user_group`: the group of each
+    row of `users`. `names`: product and feature name of each feature_id of the fact set (also
+    for features no setting group names).
     """
 
     tenant_id: str
@@ -197,7 +202,7 @@ def scenario(
 ) -> Scenario:
     """Apply the configuration to a single tenant and build the flows of each setting group."""
     applied = apply_configuration(tenant, _configuration(configuration))
-    return scenario_from(applied, flow_settings(applied), matrix, policy, facts=facts)
+    return scenario_from(applied, user_settings(applied), matrix, policy, facts=facts)
 
 
 def flow_settings(applied: Tenant) -> pd.DataFrame:
@@ -212,55 +217,123 @@ def flow_settings(applied: Tenant) -> pd.DataFrame:
     return wide.astype(object).fillna("")
 
 
+@dataclass
+class UserSettings:
+    """Users' flow settings (`flow_settings`) kept once per distinct row: `keys` (the flow
+    keys), `rows` (the distinct rows of values, in order of first appearance) and `row` (each
+    user's row, users table order). A what-if change rewrites a value of the few rows, not
+    every user's."""
+
+    keys: list[str]
+    rows: list[tuple[str, ...]]
+    row: np.ndarray
+
+    def changed(self, key: str, value: str) -> UserSettings:
+        """The settings with `key` set to `value` for every user."""
+        i = self.keys.index(key)
+        return replace(self, rows=[(*r[:i], value, *r[i + 1 :]) for r in self.rows])
+
+    def everywhere(self, key: str, value: str) -> bool:
+        """Whether every user has `key` set to `value`."""
+        i = self.keys.index(key)
+        return all(r[i] == value for r in self.rows)
+
+
+def user_settings(applied: Tenant) -> UserSettings:
+    """The flow settings of the users of a tenant with its configuration applied."""
+    wide = flow_settings(applied)
+    row, rows = _factorize_rows(wide)
+    return UserSettings(keys=list(wide.columns), rows=rows, row=row)
+
+
 def scenario_from(
     applied: Tenant,
-    wide: pd.DataFrame,
+    settings: UserSettings,
     matrix: pd.DataFrame | None = None,
     policy: Policy | None = None,
     memo: dict | None = None,
     facts: str = DEFAULT_FACTS,
 ) -> Scenario:
     """The scenario of a tenant with its configuration applied, given its users' flow settings
-    (`flow_settings`), under the fact set `facts`. `memo` keeps each setting group's flows
-    across calls (what-if)."""
+    (`user_settings`), under the fact set `facts`. `memo` keeps the flows of setting groups
+    across calls with the same matrix, policy and fact set (what-if), per `flows_key`."""
     default_matrix, default_policy = flow_inputs(facts)
     policy = policy or default_policy
     in_use = default_matrix if matrix is None else matrix
     features = list(dict.fromkeys(in_use["feature_id"]))
     info = applied.info
     memo = {} if memo is None else memo
-    codes, uniques = _factorize_rows(wide)
-    groups, flow_parts, avail_parts = [], [], []
-    for g, values in enumerate(uniques):
+    # users with equal rows form a group; rows a change made equal merge their groups, which
+    # keep the order of their users' first appearance (that of their rows)
+    index: dict[tuple[str, ...], int] = {}
+    row_group = np.array([index.setdefault(r, len(index)) for r in settings.rows], dtype=np.int64)
+    groups, parts = [], []
+    for values in index:
         options = FlowOptions(
             routing=tenant_routing(info),
             zdr=bool(info["zdr_enabled"]),
             region=str(info["hosting_region"]),
-            settings={k: parse_value(SPECS[k], v) for k, v in zip(wide.columns, values, strict=True) if v},
+            settings={k: parse_value(SPECS[k], v) for k, v in zip(settings.keys, values, strict=True) if v},
             facts=facts,
         )
-        key = (options.routing, options.zdr, options.region, values)
-        if key not in memo:
-            memo[key] = (flows_for(options, matrix, policy), availability(options, matrix, policy))
         groups.append(options)
-        flow_parts.append(memo[key][0].assign(group=g))
-        avail_parts.append(memo[key][1].assign(group=g))
-    flows = pd.concat(flow_parts, ignore_index=True) if flow_parts else _no_flows()
-    flows["f"] = pd.Index(features).get_indexer(flows["feature_id"])
-    flows["window"] = window_kind(flows)
-    flows["k1"] = (flows["group"].astype(np.int64) * len(features) + flows["f"]) * 2 + 1
+        parts.append(_group_flows(options, matrix, policy, features, memo))
+    if not parts:  # no users: no setting group; the tables, without rows
+        table, _, avail = _group_flows(FlowOptions(facts=facts), matrix, policy, features, memo)
+        parts = [(table, np.zeros(0, dtype=np.int64), avail.head(0))]
+    # each group's flows are rows of a table of every feature's flows (one per flows_key)
+    tables = list({id(table): table for table, _, _ in parts}.values())
+    offset = dict(zip(map(id, tables), np.cumsum([0, *map(len, tables)]), strict=False))
+    stacked = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    flows = stacked.take(np.concatenate([offset[id(table)] + rows for table, rows, _ in parts]))
+    flows = flows.reset_index(drop=True)
+    flows.insert(len(FLOW_COLUMNS), "group", _group_column([rows for _, rows, _ in parts]))
+    flows["k1"] = (flows["group"].to_numpy() * len(features) + flows["f"].to_numpy()) * 2 + 1
     flows["k0"] = np.where(flows["condition"] == "", flows["k1"] - 1, -1)
+    available = pd.concat([avail for _, _, avail in parts], ignore_index=True)
+    available["group"] = _group_column([avail for _, _, avail in parts])
     return Scenario(
         tenant_id=str(info["tenant_id"]),
         region=str(info["hosting_region"]),
         tenant=applied,
         groups=groups,
-        user_group=codes.astype(np.int64),
+        user_group=row_group[settings.row],
         flows=flows,
-        available=pd.concat(avail_parts, ignore_index=True) if avail_parts else _no_availability(),
+        available=available,
         features=features,
-        names=in_use.drop_duplicates("feature_id").set_index("feature_id")[["product", "feature"]],
+        names=in_use[["feature_id", "product", "feature"]]
+        .drop_duplicates("feature_id")
+        .set_index("feature_id"),
     )
+
+
+def _group_flows(
+    options: FlowOptions, matrix: pd.DataFrame | None, policy: Policy, features: list[str], memo: dict
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """A setting group's flows as (table, rows, availability): the flows of every feature
+    (all_flows, with `f`, the feature code, and `window`, window_kind), the rows of it of the
+    features available to the group (flows_for), and the group's availability (with `f`). Memoised in
+    `memo` per what they depend on: many groups and what-if changes share them."""
+    key = flows_key(options)
+    if ("flows", key) not in memo:
+        table = all_flows(options, matrix, policy)
+        table["f"] = pd.Index(features).get_indexer(table["feature_id"])
+        table["window"] = window_kind(table)
+        memo["flows", key] = table
+    table = memo["flows", key]
+    avail_key = ("available", key, frozenset(switched_off(options.settings)))
+    if avail_key not in memo:
+        avail = availability(options, matrix, policy)
+        avail["f"] = pd.Index(features).get_indexer(avail["feature_id"])
+        on = np.zeros(len(features), dtype=bool)
+        on[avail.loc[avail["available"], "f"].to_numpy()] = True
+        memo[avail_key] = (np.flatnonzero(on[table["f"].to_numpy()]), avail)
+    return table, *memo[avail_key]
+
+
+def _group_column(parts: Sequence) -> np.ndarray:
+    """The setting group of each row of the groups' parts put one under the other."""
+    return np.repeat(np.arange(len(parts), dtype=np.int64), [len(p) for p in parts])
 
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
@@ -273,14 +346,6 @@ def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
         codes, _ = pd.factorize(codes * len(values) + column_codes)
     first = pd.Series(codes).drop_duplicates().index.to_numpy()  # codes are in order of appearance
     return codes, list(frame.iloc[first].itertuples(index=False, name=None))
-
-
-def _no_flows() -> pd.DataFrame:
-    return flows_for(FlowOptions()).head(0).assign(group=pd.Series(dtype="int64"))
-
-
-def _no_availability() -> pd.DataFrame:
-    return availability(FlowOptions()).head(0).assign(group=pd.Series(dtype="int64"))
 
 
 @dataclass
@@ -323,10 +388,13 @@ def _without_notice_coefficients(sc: Scenario, policy: Policy) -> tuple[np.ndarr
     a, b = np.zeros(n_keys, dtype=np.int64), np.zeros(n_keys, dtype=np.int64)
     versions = sc.tenant.users["client_version"]
     d = max(len(versions), 1)
+    below_of: dict[str, int] = {}  # users whose client is below each minimum version
     for rule in load_notice_rules().itertuples(index=False):
         f = sc.features.index(rule.feature_id)
         client = rule.mechanism == "client_version"
-        below = round(share_below(versions, str(policy.value(rule.fact))) * len(versions)) if client else 0
+        if client and (version := str(policy.value(rule.fact))) not in below_of:
+            below_of[version] = round(share_below(versions, version) * len(versions))
+        below = below_of[version] if client else 0
         for g, options in enumerate(sc.groups):
             if client:
                 coef = (below if rule.people == "all" else 0, below)
@@ -413,19 +481,22 @@ def weigh(
     there is one (analyse splits them when there are several)."""
     items = _item_figures(sc.flows, counts, sc.region)
     # one row per (flow, data category): a content item of several categories counts in each
-    flows = items.assign(data_category=items["data_category"].map(split_list)).explode(
+    flows = items[[*PAIR_COLUMNS, *PAIR_FIGURES, "lower", "k1", "k0"]]
+    flows = flows.assign(data_category=flows["data_category"].map(split_list)).explode(
         "data_category", ignore_index=True
     )
     pair, pairs = _factorize_rows(flows[PAIR_COLUMNS])
     flows["pair"] = pair
     people = _people(sc, flows, units, policy)
-    table = flows.groupby("pair")[[*RECORD_FIGURES, "records_min", "record_days_min"]].sum()
+    table = flows.groupby("pair")[PAIR_FIGURES].sum()
     table = table.join(people["pairs"])
     labels = pd.DataFrame(list(pairs), columns=PAIR_COLUMNS)
-    exposure = labels.join(table, how="inner").assign(tenant_id=sc.tenant_id)
-    for figure in BOUNDED_FIGURES:
-        exposure[f"{figure}_max"] = exposure[figure]
-    exposure = exposure.assign(source=next(iter(by_source), USAGE_SOURCES[-1]))
+    exposure = labels.join(table, how="inner")
+    exposure = exposure.assign(
+        tenant_id=sc.tenant_id,
+        **{f"{figure}_max": exposure[figure] for figure in BOUNDED_FIGURES},
+        source=next(iter(by_source), USAGE_SOURCES[-1]),
+    )
     exposure = exposure.loc[exposure["records"] > 0, EXPOSURE_COLUMNS].sort_values(
         [*PAIR_COLUMNS, "source"], ignore_index=True
     )
@@ -475,16 +546,21 @@ RECORD_FIGURES = [
     "cross_border_records",
     "records_location_unknown",
 ]
+PAIR_FIGURES = [*RECORD_FIGURES, "records_min", "record_days_min"]  # summed per (party, category)
 
 
 def _total_figures(items: pd.DataFrame, bound: str) -> dict[str, int]:
     """The record figures of the totals over every flow (max) or the stated flows only (min)."""
-    part = items if bound == "max" else items[items["lower"]]
-    third_party = part["party_kind"].isin(THIRD_PARTY_KINDS)
+    counted = items["lower"].to_numpy() if bound == "min" else np.ones(len(items), dtype=bool)
+    third_party = counted & items["party_kind"].isin(THIRD_PARTY_KINDS).to_numpy()
     return {
-        **{c: int(part[c].sum()) for c in RECORD_FIGURES if c != "records_location_unknown"},
-        "third_party_records": int(part.loc[third_party, "records"].sum()),
-        "exposure_score": int(part["score"].sum()),
+        **{
+            c: int(items[c].to_numpy()[counted].sum())
+            for c in RECORD_FIGURES
+            if c != "records_location_unknown"
+        },
+        "third_party_records": int(items["records"].to_numpy()[third_party].sum()),
+        "exposure_score": int(items["score"].to_numpy()[counted].sum()),
     }
 
 
@@ -500,7 +576,7 @@ def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.Da
     outside = ~np.isin(location, [region, *NO_BORDER])
     lower = flows["certainty"].isin(LOWER_BOUND).to_numpy()
     record_days = np.where(bounded, records * days, 0)
-    return flows.assign(
+    figures = dict(
         records=records,
         record_days=record_days,
         records_unbounded=np.where(window == "unbounded", records, 0),
@@ -512,9 +588,7 @@ def _item_figures(flows: pd.DataFrame, counts: np.ndarray, region: str) -> pd.Da
         records_min=np.where(lower, records, 0),
         record_days_min=np.where(lower, record_days, 0),
     )
-
-
-PEOPLE = ["people_internal", "people_external", "people_without_notice"]
+    return pd.concat([flows, pd.DataFrame(figures, index=flows.index)], axis=1)
 
 
 def _people(sc: Scenario, flows: pd.DataFrame, units: Units, policy: Policy) -> dict:
@@ -563,6 +637,11 @@ def _people(sc: Scenario, flows: pd.DataFrame, units: Units, policy: Policy) -> 
         has = (combos[:, p // 64] >> np.uint64(p % 64)) & np.uint64(1) == 1
         for c in figures:
             per_bit[c][p] = combo_sums[c][has].sum()
+    # people without notice are whole numbers over d; the counts are whole numbers
+    per_bit = {
+        c: (v / d).round(1) if c == "people_without_notice" else v.astype(np.int64)
+        for c, v in per_bit.items()
+    }
     pairs = pd.DataFrame(
         {
             **{c: v[:n_pairs] for c, v in per_bit.items()},
@@ -577,10 +656,6 @@ def _people(sc: Scenario, flows: pd.DataFrame, units: Units, policy: Policy) -> 
         "max": {c: float(v.sum()) for c, v in figures.items()},
         "min": {c: float(v[reached_lower].sum()) for c, v in figures.items()},
     }
-    counts = [f"{c}{suffix}" for c in PEOPLE[:2] for suffix in ("", "_min")]
-    without = ["people_without_notice", "people_without_notice_min"]
-    pairs[without] = (pairs[without] / d).round(1)
-    pairs = pairs.astype(dict.fromkeys(counts, "int64"))
     totals = {
         b: {c: (round(v / d, 1) if c == "people_without_notice" else int(v)) for c, v in t.items()}
         for b, t in totals.items()
@@ -602,44 +677,57 @@ def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _features(sc: Scenario, counts: np.ndarray, covered: frozenset[str]) -> pd.DataFrame:
     """Per feature: users it is available to, uses, uses lost (feature unavailable to the user);
-    uses are <NA> (unknown) for a feature the usage does not cover (`covered`: see
-    zoomai.tenants.usage.covered_features), and `usage_data` says which."""
-    avail = sc.available
-    size = np.bincount(sc.user_group, minlength=len(sc.groups))
-    avail = avail.assign(size=size[avail["group"].to_numpy()])
-    users_available = avail[avail["available"]].groupby("feature_id")["size"].sum()
-    lost = avail[~avail["available"]].groupby("feature_id")
-    reason = lost["reason"].agg(lambda r: r.mode().iloc[0])
-    doubt = avail[avail["available"] & (avail["reason"] != "")].groupby("feature_id")["reason"].first()
-    certainty = lost["certainty"].agg(lambda r: r.mode().iloc[0])
+    where it is lost, the reason and certainty of most groups it is lost to (of equally many,
+    the first in sorted order), else why its availability is in doubt (the first group's word).
+    Uses are <NA> (unknown) for a feature the usage does not cover (`covered`: see
+    zoomai.tenants.usage.covered_features); `usage_data` says which."""
     n_f = len(sc.features)
+    size = np.bincount(sc.user_group, minlength=len(sc.groups))
+    group = sc.available["group"].to_numpy()
+    f = sc.available["f"].to_numpy()
+    on = sc.available["available"].to_numpy(dtype=bool)
+    users_available = np.bincount(f[on], weights=size[group[on]], minlength=n_f).astype(np.int64)
     lost_key = np.zeros(len(sc.groups) * n_f, dtype=bool)
-    off = avail[~avail["available"]]
-    lost_key[off["group"].to_numpy() * n_f + pd.Index(sc.features).get_indexer(off["feature_id"])] = True
+    lost_key[group[~on] * n_f + f[~on]] = True
     per_key = key_size(sc.features) // n_f
     per_group = counts.reshape(len(sc.groups), n_f, per_key).sum(axis=2)  # uses per group and feature
-    uses = per_group.sum(axis=0)
-    uses_lost = (per_group * lost_key.reshape(len(sc.groups), n_f)).sum(axis=0)
-    out = avail.drop_duplicates("feature_id")[["feature_id", "product", "feature"]].set_index("feature_id")
-    out = out.reindex(sc.features)
-    if out["product"].isna().any():  # a tenant without users has no setting group to name them
-        out = out.fillna(sc.names.reindex(sc.features))
-    out["users"] = int(size.sum())
-    out["users_available"] = users_available.reindex(sc.features).fillna(0).astype("int64")
-    out["usage_data"] = out.index.isin(list(covered))
-    out["uses"] = pd.array(uses, dtype="Int64")
-    out["uses_lost"] = pd.array(uses_lost, dtype="Int64")
-    out.loc[~out["usage_data"], ["uses", "uses_lost"]] = pd.NA
-    out["status"] = np.select(
-        [out["users_available"] == 0, out["users_available"] < out["users"]], ["lost", "partly"], "available"
+    users = int(size.sum())
+    names = sc.names.reindex(sc.features)
+    out = {
+        "tenant_id": [sc.tenant_id] * n_f,
+        "feature_id": sc.features,
+        "product": names["product"].array,
+        "feature": names["feature"].array,
+        "users": np.full(n_f, users, dtype=np.int64),
+        "users_available": users_available,
+        "uses": pd.array(per_group.sum(axis=0), dtype="Int64"),
+        "uses_lost": pd.array((per_group * lost_key.reshape(len(sc.groups), n_f)).sum(axis=0), dtype="Int64"),
+        "usage_data": np.isin(np.array(sc.features, dtype=object), list(covered)),
+        "status": np.select([users_available == 0, users_available < users], ["lost", "partly"], "available"),
+    }
+    out["uses"][~out["usage_data"]] = pd.NA
+    out["uses_lost"][~out["usage_data"]] = pd.NA
+    lost_f = f[~on].tolist()
+    doubt: dict[int, str] = {}
+    for i, said in zip(f[on].tolist(), sc.available["reason"].to_numpy()[on].tolist(), strict=True):
+        if said:
+            doubt.setdefault(i, said)
+    reasons, certainties = (
+        _most_common(lost_f, sc.available[column].to_numpy()[~on].tolist())
+        for column in ("reason", "certainty")
     )
-    out["reason"] = (  # why it is lost, else why its availability is in doubt
-        reason.reindex(sc.features)
-        .fillna(doubt.reindex(sc.features))
-        .fillna(NO_USERS if size.sum() == 0 else "")
-    )
-    out["certainty"] = certainty.reindex(sc.features).fillna("")
-    return out.reset_index().assign(tenant_id=sc.tenant_id)[FEATURE_COLUMNS]
+    nobody = NO_USERS if users == 0 else ""
+    out["reason"] = [reasons.get(i, doubt.get(i, nobody)) for i in range(n_f)]
+    out["certainty"] = [certainties.get(i, "") for i in range(n_f)]
+    return pd.DataFrame(out, columns=FEATURE_COLUMNS)
+
+
+def _most_common(keys: list, values: list) -> dict:
+    """Per key, its most common value (of equally common ones the least, as Series.mode)."""
+    best: dict = {}
+    for (key, value), n in Counter(zip(keys, values, strict=True)).items():
+        best[key] = min(best.get(key, (0, value)), (-n, value))
+    return {key: value for key, (_, value) in best.items()}
 
 
 def analysis(
@@ -844,7 +932,7 @@ def changed_configuration(base: Configuration, key: str, value: str) -> Configur
     return base.model_copy(update={"settings": {**base.settings, key: value}})
 
 
-def with_change(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> tuple[Tenant, pd.DataFrame]:
+def with_change(applied: Tenant, settings: UserSettings, key: str, value: str) -> tuple[Tenant, UserSettings]:
     """The applied tenant and flow settings after one change: ZMO/ZDR on, or `key` locked to
     `value` at the account level, which puts it in force for every user (whitepaper: a lock
     stops every lower level). Equal to re-applying the changed configuration (tested)."""
@@ -852,14 +940,14 @@ def with_change(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> tu
         tenants = applied.tenants.assign(**{f"{key}_enabled": True})
         if key == "zmo" and "routing" in tenants:
             tenants["routing"] = "zmo"
-        return Tenant(**{**vars(applied), "tenants": tenants}), wide
-    return applied, wide.assign(**{key: value})
+        return Tenant(**{**vars(applied), "tenants": tenants}), settings
+    return applied, settings.changed(key, value)
 
 
-def _in_force(applied: Tenant, wide: pd.DataFrame, key: str, value: str) -> bool:
+def _in_force(applied: Tenant, settings: UserSettings, key: str, value: str) -> bool:
     if key in ("zmo", "zdr"):
         return bool(applied.info[f"{key}_enabled"])
-    return bool((wide[key] == value).all())
+    return settings.everywhere(key, value)
 
 
 def what_if(
@@ -882,17 +970,17 @@ def what_if(
     frames = []
     for tid in tenant_ids(tenant):
         applied = apply_configuration(one_tenant(tenant, tid), base_config)
-        wide = flow_settings(applied)
+        settings = user_settings(applied)
         memo: dict = {}
-        base_sc = scenario_from(applied, wide, policy=policy, memo=memo, facts=facts)
+        base_sc = scenario_from(applied, settings, policy=policy, memo=memo, facts=facts)
         weigh_one = _weigher(applied, [base_sc], policy, bound, method, summariser)
         ref = weigh_one(base_sc).totals
         rows = [{"change": "(base)", "key": "", "value": "", **ref}]
         for label, key, value in candidate_changes(base_config):
-            if _in_force(applied, wide, key, value):
+            if _in_force(applied, settings, key, value):
                 continue  # already so for every user: nothing would change
             changed = scenario_from(
-                *with_change(applied, wide, key, value), policy=policy, memo=memo, facts=facts
+                *with_change(applied, settings, key, value), policy=policy, memo=memo, facts=facts
             )
             t = weigh_one(changed).totals
             if any(t[c] != ref[c] for c in (*FIGURES, "features_available", "uses_lost")):

@@ -37,7 +37,7 @@ from zoomai.core.csvio import split_list
 from zoomai.core.errors import ZoomaiError
 from zoomai.core.paths import data_dir
 from zoomai.facts.certainty import STRENGTH, load_flow_rules
-from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs, routing_effects
+from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs, flow_policy, routing_effects
 from zoomai.facts.policy import UNBOUNDED, UNKNOWN, Policy, load_policy
 from zoomai.facts.registry import (
     RETENTION_EXTRA_PERIODS,
@@ -173,16 +173,7 @@ class Effects:
 
     @classmethod
     def of(cls, options: FlowOptions, policy: Policy) -> Effects:
-        routings = options.routings_in_force(policy)
-        table = routing_effects(options.facts)
-        third = {str(table.loc[r, "third_party_models"]) for r in routings}
-        lost = {str(table.loc[r, "not_zmo_eligible"]) for r in routings}
-        return cls(
-            third_party=third.pop() if len(third) == 1 else UNKNOWN,
-            not_eligible=lost.pop() if len(lost) == 1 else UNKNOWN,
-            labels=" or ".join(str(table.loc[r, "label"]) for r in routings),
-            moved=routings != (options.routing,),
-        )
+        return _effects(options.routings_in_force(policy), str(options.routing), options.facts, data_dir())
 
     @property
     def where(self) -> str:
@@ -196,6 +187,20 @@ NO_SWITCH = "no setting zoomai reads switches it: assumed available"
 def _switchable() -> frozenset[str]:
     """The features some setting of the registry switches."""
     return frozenset(spec.feature_id for spec in SETTINGS if spec.feature_id)
+
+
+@lru_cache(maxsize=64)
+def _effects(routings: tuple[str, ...], chosen: str, facts: str, folder: Path) -> Effects:
+    """Effects.of, memoised per data folder (asked once per setting group)."""
+    table = routing_effects(facts)
+    third = {str(table.loc[r, "third_party_models"]) for r in routings}
+    lost = {str(table.loc[r, "not_zmo_eligible"]) for r in routings}
+    return Effects(
+        third_party=third.pop() if len(third) == 1 else UNKNOWN,
+        not_eligible=lost.pop() if len(lost) == 1 else UNKNOWN,
+        labels=" or ".join(str(table.loc[r, "label"]) for r in routings),
+        moved=routings != (chosen,),
+    )
 
 
 def switched_off(settings: dict[str, object]) -> set[str]:
@@ -213,13 +218,13 @@ def availability(
     """One row per feature: feature_id, product, feature, available, reason (why it is lost),
     and for lost features the certainty, certainty_basis and reading of the rule that makes
     them lost (switched off: stated; not ZMO eligible: inferred)."""
-    default_matrix, default_policy = flow_inputs(options.facts)
+    default_policy = flow_policy(options.facts)
     policy = policy or default_policy
     off = frozenset(switched_off(options.settings))
     effects = Effects.of(options, policy)
     if matrix is None and policy is default_policy:  # bundled data: memoised
         return _bundled_availability(off, effects, options.facts, data_dir()).copy()
-    return _availability(off, effects, matrix if matrix is not None else default_matrix)
+    return _availability(off, effects, matrix if matrix is not None else flow_inputs(options.facts)[0])
 
 
 @lru_cache(maxsize=1024)
@@ -242,26 +247,26 @@ def _doubtful(feats: pd.DataFrame, effects: Effects) -> tuple[pd.Series, pd.Seri
 
 
 def _availability(off: frozenset[str], effects: Effects, matrix: pd.DataFrame) -> pd.DataFrame:
-    feats = matrix.drop_duplicates("feature_id")[["feature_id", "product", "feature", "zmo_eligible"]]
-    reason = pd.Series("", index=feats.index, dtype=object)
-    reason[feats["feature_id"].isin(off)] = "switched off"
+    feats = matrix[["feature_id", "product", "feature", "zmo_eligible"]].drop_duplicates("feature_id")
     lost, doubtful = _doubtful(feats, effects)
-    zmo_lost = lost.to_numpy(dtype=bool) & (reason == "")
-    reason[zmo_lost] = f"not ZMO eligible{effects.where}"
-    out = feats.drop(columns="zmo_eligible").assign(available=reason == "")
-    unsure = doubtful.to_numpy(dtype=bool) & (reason == "")
-    reason[unsure] = f"availability under {effects.labels} unknown{effects.where}"
+    switched = feats["feature_id"].isin(off).to_numpy()
+    zmo_lost = lost.to_numpy(dtype=bool) & ~switched
+    unsure = doubtful.to_numpy(dtype=bool) & ~switched & ~zmo_lost  # available, but not for certain
     # e.g. a feature only a later fact set names: no configuration can switch it off here
-    unswitched = ~feats["feature_id"].isin(_switchable()).to_numpy() & (reason == "")
-    reason[unswitched] = NO_SWITCH
-    out["reason"] = reason
-    rules = load_flow_rules().set_index("rule")
-    rule = pd.Series("", index=feats.index, dtype=object)
-    rule[zmo_lost] = "zmo_unavailable"
-    rule[unsure] = "availability_unknown"
-    rule[reason == "switched off"] = "switched_off"
+    unswitched = ~feats["feature_id"].isin(_switchable()).to_numpy()
+    cases = [switched, zmo_lost, unsure]
+    out = feats.drop(columns="zmo_eligible").assign(available=~(switched | zmo_lost))
+    reasons = [
+        "switched off",
+        f"not ZMO eligible{effects.where}",
+        f"availability under {effects.labels} unknown{effects.where}",
+    ]
+    said = np.select([*cases, unswitched], [*reasons, NO_SWITCH], "")
+    out["reason"] = pd.Series(said, index=feats.index, dtype=object)
+    rules = _flow_rules(data_dir())[1]
+    rule = np.select(cases, ["switched_off", "zmo_unavailable", "availability_unknown"], "").tolist()
     for column in CERTAINTY_COLUMNS:
-        out[column] = rule.map(rules[column]).fillna("")
+        out[column] = [rules[r][column] if r else "" for r in rule]
     return out.reset_index(drop=True)
 
 
@@ -279,7 +284,7 @@ Window = tuple[int, "int | None", str, str, str]  # min, max, kind, basis, longe
 def _window(policy: Policy, fact_id: str) -> Window:
     """(min days, max days or None, kind, basis, longer_if) of a retention fact; longer_if says
     when the source allows a longer window than its maximum (e.g. when the law requires it)."""
-    fact = policy.fact(fact_id)
+    fact = policy.fact_record(fact_id)
     max_days = None if pd.isna(fact["max_days"]) else int(fact["max_days"])
     longer_if = "" if pd.isna(fact["longer_if"]) else str(fact["longer_if"])
     return int(fact["min_days"]), max_days, str(fact["max_kind"]), str(fact["id"]), longer_if
@@ -339,14 +344,26 @@ def flows_for(
     set `options.facts`."""
     avail = availability(options, matrix, policy)
     available = avail.loc[avail["available"], "feature_id"]
-    default_matrix, default_policy = flow_inputs(options.facts)
-    if matrix is None and (policy is None or policy is default_policy):  # bundled data: memoised
-        shaping = tuple(sorted((k, v) for k, v in options.settings.items() if k in SHAPING_KEYS))
-        key = (options.routing, options.zdr, options.region, shaping, options.facts)
-        table = _bundled_flows(*key, data_dir())
-    else:
-        table = _all_flows(options, default_matrix if matrix is None else matrix, policy or default_policy)
+    table = all_flows(options, matrix, policy)
     return table[table["feature_id"].isin(available)].reset_index(drop=True)
+
+
+def all_flows(
+    options: FlowOptions, matrix: pd.DataFrame | None = None, policy: Policy | None = None
+) -> pd.DataFrame:
+    """The flows of every feature as if available (flows_for keeps those of the available
+    ones); they depend on `flows_key(options)` only."""
+    if matrix is None and (policy is None or policy is flow_policy(options.facts)):  # bundled data: memoised
+        return _bundled_flows(*flows_key(options), data_dir()).copy()
+    default_matrix, default_policy = flow_inputs(options.facts)
+    return _all_flows(options, default_matrix if matrix is None else matrix, policy or default_policy)
+
+
+def flows_key(options: FlowOptions) -> tuple:
+    """What all_flows reads of `options` (routing, ZDR, region, fact set and the settings in
+    SHAPING_KEYS); which features are available is not in it."""
+    shaping = tuple(sorted((k, v) for k, v in options.settings.items() if k in SHAPING_KEYS))
+    return (options.routing, options.zdr, options.region, options.facts, shaping)
 
 
 @lru_cache(maxsize=1024)
@@ -354,13 +371,21 @@ def _bundled_flows(
     routing: str,
     zdr: bool,
     region: str,
-    shaping: tuple[tuple[str, object], ...],
     facts: str,
+    shaping: tuple[tuple[str, object], ...],
     folder: Path,
 ) -> pd.DataFrame:
     """_all_flows of the bundled data in `folder`, memoised: what-if analyses ask again and again."""
     options = FlowOptions(zdr=zdr, region=region, settings=dict(shaping), facts=facts, routing=routing)
     return _all_flows(options, *flow_inputs(facts))
+
+
+@lru_cache(maxsize=8)
+def _flow_rules(folder: Path) -> tuple[pd.DataFrame, dict[str, dict], dict[tuple[str, str], str]]:
+    """The flow rules of the data folder, read-only: indexed by rule, as dicts by rule, and the
+    model-provider rules (`_provider_rules`); memoised (asked once per setting group)."""
+    table = load_flow_rules().set_index("rule")
+    return table, table.to_dict("index"), _provider_rules(table)
 
 
 def weaker(a: str, b: str) -> str:
@@ -372,11 +397,14 @@ def weaker(a: str, b: str) -> str:
 def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """The flows of every feature as if available (flows_for keeps the available ones)."""
     effects = Effects.of(options, policy)
-    locations = policy.locations.set_index("id")["resolves_to"]
-    facts = policy.facts.set_index("id")
-    table = load_flow_rules().set_index("rule")
-    rules = table.to_dict("index")
-    provider_rules = _provider_rules(table)
+    # plain dicts: the rules below look facts up a few thousand times
+    locations = policy.locations.set_index("id")["resolves_to"].to_dict()
+    facts = policy.records
+    subprocessor_fact: dict[str, str] = {}
+    for fact_id, fact in facts.items():
+        if fact["party_kind"] == "subprocessor":
+            subprocessor_fact.setdefault(fact["party"], fact_id)
+    _, rules, provider_rules = _flow_rules(data_dir())
     feats = matrix.drop_duplicates("feature_id")
     _, doubtful = _doubtful(feats, effects)
     doubtful_features = set(feats.loc[doubtful.to_numpy(dtype=bool), "feature_id"])
@@ -477,12 +505,12 @@ def _all_flows(options: FlowOptions, matrix: pd.DataFrame, policy: Policy) -> pd
         for name in split_list(item.subprocessors):
             if name == UNKNOWN:  # subprocessors of later features: not given (data/scope.yaml)
                 continue
-            fact = facts[(facts["party_kind"] == "subprocessor") & (facts["party"] == name)].index[0]
+            fact = subprocessor_fact[name]
             emailed = item.feature_id == SUMMARY_FEATURE
             add(
                 name,
                 "subprocessor",
-                where(facts.loc[fact, "location"], processing),
+                where(facts[fact]["location"], processing),
                 _window(policy, fact),
                 shaping.email_rule if emailed else "subprocessor",
                 "if emailed" if emailed else "",
@@ -506,7 +534,7 @@ def _provider_flow(
         party = provider
         fact = "provider_trust_safety_retention" if known else "later_provider_retention"
         region = item.model_provider_region
-        location = facts.loc[fact, "location"] if known or pd.isna(region) else region
+        location = facts[fact]["location"] if known or pd.isna(region) else region
         rule = provider_rules.get((item.feature_id, provider), "model_provider")
     extra = ("provider_routing_unknown",) if effects.third_party == UNKNOWN else ()
     add(
@@ -573,11 +601,11 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
     ]
     unknown = UNKNOWN in rules  # a later fact set: the sources do not give the retention rule
     rules = [r for r in rules if r != UNKNOWN]
-    shared_only = {r: facts.loc[r, "condition"] == "if_shared" for r in rules}
+    shared_only = {r: facts[r]["condition"] == "if_shared" for r in rules}
     shared_only = {r: bool(v) if not pd.isna(v) else False for r, v in shared_only.items()}
     stored: list[Window] = []
     for rule in rules:
-        kind = facts.loc[rule, "party_kind"]
+        kind = facts[rule]["party_kind"]
         condition = "if shared" if shared_only[rule] else ""
         window = _limit(policy, rule, options)
         if kind == "customer_storage":
@@ -586,7 +614,7 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
             add(
                 PARTY_NAMES[kind],
                 kind,
-                where(facts.loc[rule, "location"]),
+                where(facts[rule]["location"]),
                 window,
                 shaping.email_rule,
                 "if emailed",
@@ -597,7 +625,7 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
             location = (
                 item.customer_storage_location
                 if not pd.isna(item.customer_storage_location)
-                else facts.loc[rule, "location"]
+                else facts[rule]["location"]
             )
             add(PARTY_NAMES[kind], kind, where(location), window, kind, condition)
     unknown_window: Window = (0, None, UNKNOWN, "retention rule unknown", "")
@@ -616,7 +644,7 @@ def _storage_flows(item, options, policy, facts, where, add, shaping: Shaping) -
         location = (
             item.customer_storage_location
             if not pd.isna(item.customer_storage_location)
-            else facts.loc[rules[0], "location"]
+            else facts[rules[0]]["location"]
         )
         condition = "if shared" if all(shared_only.values()) else ""
         add(

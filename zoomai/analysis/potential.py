@@ -86,7 +86,7 @@ def statements(potential: pd.DataFrame) -> pd.DataFrame:
         )
         for _, d in dest.groupby("dest_key", sort=False):
             parties = list(dict.fromkeys(d["party"].astype(str)))
-            items = list(dict.fromkeys(d["content_item"].astype(str).str.lower()))
+            items = list(dict.fromkeys(map(formats.in_sentence, d["content_item"].astype(str))))
             locations = sorted(set(d["location"].astype(str)) - {"unknown"})
             where = f" in {_join(locations, 'or')}" if locations else ""
             condition = " and ".join(sorted(set(d["condition"]) - {""}))

@@ -80,6 +80,14 @@ def flow_inputs(facts: str = DEFAULT_FACTS) -> tuple[pd.DataFrame, Policy]:
     return _bundled_inputs(facts, data_file("current"))
 
 
+def flow_policy(facts: str = DEFAULT_FACTS) -> Policy:
+    """The policy of `flow_inputs(facts)`, without copying the matrix (the flows engine asks for
+    it once per setting group)."""
+    if check_facts_name(facts) == "v5.0":
+        return load_policy()
+    return _bundled_inputs(facts, data_file("current"))[1]
+
+
 @cache
 def _bundled_inputs(facts: str, folder: Path) -> tuple[pd.DataFrame, Policy]:
     fact_set = load_facts(facts, folder)

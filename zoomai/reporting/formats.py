@@ -102,6 +102,19 @@ def counted(number: object, unit: str) -> str:
     return f"{text} {unit if one else PLURALS.get(unit, unit + 's')}"
 
 
+BRANDS = ("Zoom", "Microsoft", "Google")  # names that keep their capital inside a sentence
+
+
+def in_sentence(name: str) -> str:
+    """A content item's name as it reads inside a sentence: 'Meeting summary' -> 'meeting summary',
+    'Screen-shared content read by OCR' -> 'screen-shared content read by OCR'; a name that starts
+    with a proper name keeps it ('Team Chat messages', 'Microsoft or Google emails', 'OCR ...')."""
+    words = name.split(" ")
+    first = words[0]
+    proper = first.isupper() or first in BRANDS or (len(words) > 1 and words[1][:1].isupper())
+    return name if proper or not first else first[0].lower() + name[1:]
+
+
 def days(value: object) -> str:
     """A retention window: 30 -> '30 days', 1 -> '1 day'; missing -> 'unknown'."""
     return UNKNOWN if _missing(value) else counted(value, "day")
