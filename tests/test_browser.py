@@ -398,7 +398,8 @@ def test_imported_tenant_without_usage_reports_potential_exposure_and_nothing_fa
         "1 user can send audio transcript, meeting summary, screen-shared content read by OCR and "
         "in-meeting chat messages to OpenAI, Anthropic or Unnamed model provider in US" in potential
     )
-    assert "1 user can send Microsoft or Google calendar events, Microsoft or Google emails" in potential
+    # every user, as no setting zoomai reads switches the panel's third-party sources
+    assert "2 users can send Microsoft or Google calendar events, Microsoft or Google emails" in potential
     assert (
         "1 user can send audio transcript, question and answer to Zoom in US, kept up to 30 days."
         in potential
