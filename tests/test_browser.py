@@ -405,7 +405,8 @@ def test_imported_tenant_without_usage_reports_potential_exposure_and_nothing_fa
         in potential
     )
     assert "No AI Companion use is observed or estimated for this tenant" in text
-    assert "In force for up to 1 user: 3 AI Companion features" in text
+    # the three meeting features for one user, and the five the later pages add for both
+    assert "In force for up to 2 users: 8 AI Companion features (Smart recordings (Meetings)" in text
     assert "no content is processed" not in text.lower()
     assert "No AI Companion content is processed" not in text
     assert "No content records: no use of an available feature" in text  # the chart, in words
