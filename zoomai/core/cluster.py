@@ -72,20 +72,21 @@ def open_workers(
     """The backend for the block: `cluster` None gives a process pool of `workers` processes
     that die with this process (`warm_up` runs first, so forked workers inherit it); `local`
     a Dask LocalCluster of `workers` single-threaded worker processes on 127.0.0.1 without
-    dashboard; `tcp://HOST:PORT` a client of that scheduler (its workers decide the
-    parallelism). `teardown` runs in every Dask worker when the block ends (e.g. to stop the
-    kernels it started). Nothing of the cluster stays behind after the block; an unreachable
+    dashboard, forked like the pool's where the system can fork; `tcp://HOST:PORT` a client
+    of that scheduler (its workers decide the parallelism). `teardown` runs in every Dask
+    worker when the block ends (e.g. to stop the kernels it started). Nothing of the cluster stays behind after the block; an unreachable
     scheduler is a ZoomaiError naming it, before anything else happens."""
+    context = _pool_context()
+    if cluster is not None:
+        check_cluster(cluster)
+    if warm_up is not None and cluster in (None, LOCAL) and context.get_start_method() == "fork":
+        warm_up()
     if cluster is None:
-        context = _pool_context()
-        if warm_up is not None and context.get_start_method() == "fork":
-            warm_up()
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
         ) as pool:
             yield Workers(pool, workers, None)
         return
-    check_cluster(cluster)
     with _dask_client(cluster, workers) as client:
         try:
             count = workers if cluster == LOCAL else _worker_threads(client, cluster)
@@ -99,10 +100,13 @@ def open_workers(
 
 @contextlib.contextmanager
 def _dask_client(cluster: str, workers: int):
+    import dask
     from distributed import Client, LocalCluster
 
     if cluster == LOCAL:
+        method = _pool_context().get_start_method()  # fork: workers inherit the warmed-up parent
         with (
+            dask.config.set({"distributed.worker.multiprocessing-method": method}),
             LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
