@@ -74,8 +74,9 @@ def open_workers(
     a Dask LocalCluster of `workers` single-threaded worker processes on 127.0.0.1 without
     dashboard, forked like the pool's where the system can fork; `tcp://HOST:PORT` a client
     of that scheduler (its workers decide the parallelism). `teardown` runs in every Dask
-    worker when the block ends (e.g. to stop the kernels it started). Nothing of the cluster stays behind after the block; an unreachable
-    scheduler is a ZoomaiError naming it, before anything else happens."""
+    worker when the block ends (e.g. to stop the kernels it started). Nothing of the cluster
+    stays behind after the block; an unreachable scheduler is a ZoomaiError naming it, before
+    anything else happens."""
     context = _pool_context()
     if cluster is not None:
         check_cluster(cluster)
