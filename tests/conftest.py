@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -278,3 +279,41 @@ def check_refused(root: Path, args: list, code: int, expected: list[str], writes
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     assert {k for k in changed if k.split("/")[0] not in writes} == set(), sorted(changed)
     return err
+
+
+# ------------------------------------------------------------------------- the browser
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SKIP_BROWSER = pytest.mark.skipif(
+    os.environ.get("ZOOMAI_SKIP_BROWSER") == "1", reason="ZOOMAI_SKIP_BROWSER=1"
+)
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if path is None:
+        pytest.fail(
+            "chromium is not installed: `apt-get install chromium` (Debian), as .ci/run does, "
+            "or set ZOOMAI_SKIP_BROWSER=1 to skip the browser tests"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
