@@ -6,7 +6,7 @@ by part, at growing sizes; zoomai against DuckDB over the same Parquet files.
 For each size a tenant (profile us_enterprise_defaults, 12 months, users scaled to the rows)
 is simulated one month at a time and saved as usage/month=YYYY-MM/ partitions
 (zoomai.tenants.simulate.write_simulated(monthly=True)), then each engine runs in its own
-child process, so each one's peak memory (ru_maxrss) is its own:
+child process, so each one's peak memory (exposure_scale.peak_mb) is its own:
 
 - zoomai: zoomai.analysis.partitioned.analysis under the default configuration (the usage
   summarised file by file), then what_if with every candidate change and the retention
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -34,14 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from exposure_scale import FIGURES, PEOPLE, exposure_sql, register_lookups
+from exposure_scale import FIGURES, PEOPLE, exposure_sql, peak_mb, register_lookups
 
 PROFILE = "us_enterprise_defaults"
 ROWS_PER_USER = 394  # usage rows per user and year of the profile (7.9 million for 20,000 users)
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def sizes(text: str) -> list[int]:

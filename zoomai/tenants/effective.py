@@ -106,10 +106,18 @@ def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
         stopped |= lock_here
 
     levels_user = allowed["user"][None, :]
+    # tenant and user as pd.Categorical of the n * k values would make them (categories
+    # sorted; none if there are no values), from codes: nothing to factorise
+    user_ids = pd.Index(users["user_id"].array)
+    sorted_ids = user_ids.sort_values() if n * k else []
     return pd.DataFrame(
         {
-            "tenant_id": pd.Categorical([tenant_id] * (n * k)),
-            "user_id": pd.Categorical(np.repeat(users["user_id"].to_numpy(), k)),
+            "tenant_id": pd.Categorical.from_codes(
+                np.zeros(n * k, dtype=np.int8), categories=[tenant_id][: n * k]
+            ),
+            "user_id": pd.Categorical.from_codes(
+                np.repeat(pd.Index(sorted_ids).get_indexer(user_ids), k), categories=sorted_ids
+            ),
             "key": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=keys),
             "value": pd.array(value.ravel(), dtype="string"),
             "source_level": pd.Categorical.from_codes(source.ravel(), categories=SOURCE_LEVELS),

@@ -310,35 +310,45 @@ def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
     return Tenant(**out)
 
 
-def _distinct(values: pd.Series) -> set[str]:
-    """Distinct non-null values as text; for a categorical only the categories in use (fast on
-    tens of millions of usage rows)."""
+def ids(values: Iterable) -> pd.Index:
+    """Known values (ids, categories) as an Index to look values up in (`_unknown`); build it
+    once for many lookups: its hash table is kept."""
+    return pd.Index(pd.unique(np.asarray(list(values) if isinstance(values, set) else values, dtype=object)))
+
+
+def _unknown(values: pd.Series, known: pd.Index) -> list[str]:
+    """The distinct non-null values not in `known` (see `ids`), sorted, as text; for a
+    categorical only the categories in use are looked up (fast on tens of millions of usage
+    rows)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = np.unique(values.cat.codes.to_numpy())
-        return set(values.cat.categories[codes[codes >= 0]].astype(str))
-    return set(values.dropna().astype(str))
+        used = values.cat.categories[codes[codes >= 0]]
+    else:
+        used = pd.Index(values.dropna().unique())
+    used = used.astype(object)
+    return sorted(str(v) for v in used[known.get_indexer(used) < 0])
 
 
 def _reference_problems(t: Tenant) -> list[Problem]:
     problems = []
-    tenant_ids = set(t.tenants["tenant_id"])
+    tenant_ids, group_ids, site_ids, user_ids = (
+        ids(t.tenants["tenant_id"]),
+        ids(t.groups["group_id"]),
+        ids(t.sites["site_id"]),
+        ids(t.users["user_id"]),
+    )
 
-    def refs(table: str, column: str, values: pd.Series, known: set) -> None:
-        bad = sorted(_distinct(values) - known)
+    def refs(table: str, column: str, values: pd.Series, known: pd.Index) -> None:
+        bad = _unknown(values, known)
         if bad:
             problems.append(Problem(None, f"{table}.{column}", f"unknown ids {bad[:5]}"))
 
     for name in ("groups", "sites", "users", "settings", "usage"):
         refs(name, "tenant_id", getattr(t, name)["tenant_id"], tenant_ids)
-    refs("users", "group_id", t.users["group_id"], set(t.groups["group_id"]))
-    refs("users", "site_id", t.users["site_id"], set(t.sites["site_id"]))
-    refs("usage", "user_id", t.usage["user_id"], set(t.users["user_id"]))
-    scopes = {
-        "account": tenant_ids,
-        "group": set(t.groups["group_id"]),
-        "site": set(t.sites["site_id"]),
-        "user": set(t.users["user_id"]),
-    }
+    refs("users", "group_id", t.users["group_id"], group_ids)
+    refs("users", "site_id", t.users["site_id"], site_ids)
+    refs("usage", "user_id", t.usage["user_id"], user_ids)
+    scopes = {"account": tenant_ids, "group": group_ids, "site": site_ids, "user": user_ids}
     for level, known in scopes.items():
         refs(
             "settings", f"scope_id ({level})", t.settings.loc[t.settings["level"] == level, "scope_id"], known
@@ -421,7 +431,12 @@ def save_tenant(
     with replace_folder(folder, is_tenant_folder, what="tenant folder") as tmp:
         for name in TABLES:
             if name == "usage" and (partitioned or usage_parts is not None):
-                parts = (validate_usage(p, tenant) for p in usage_parts) if usage_parts else [tenant.usage]
+                known = usage_ids(tenant)
+                parts = (
+                    (validate_usage(p, tenant, known=known) for p in usage_parts)
+                    if usage_parts
+                    else [tenant.usage]
+                )
                 _write_partitions(parts, tmp / USAGE_PARTITIONS)
                 continue
             frame = getattr(tenant, name).reset_index(drop=True)
@@ -463,16 +478,25 @@ def partition_files(folder: Path) -> list[Path]:
     return sorted(root.glob("month=*/*.parquet"))
 
 
-def validate_usage(usage: pd.DataFrame, tenant: Tenant, where: Path | str = "<memory>") -> pd.DataFrame:
+def usage_ids(tenant: Tenant) -> dict[str, pd.Index]:
+    """The ids a tenant's usage may name (see `ids`), per usage column: built once for all
+    the parts of its usage."""
+    return {"tenant_id": ids(tenant.tenants["tenant_id"]), "user_id": ids(tenant.users["user_id"])}
+
+
+def validate_usage(
+    usage: pd.DataFrame,
+    tenant: Tenant,
+    where: Path | str = "<memory>",
+    known: dict[str, pd.Index] | None = None,
+) -> pd.DataFrame:
     """A part of a tenant's usage validated on its own: schema, and tenant and user ids of
-    `tenant` (whose own tables are valid); DataError on failure."""
+    `tenant` (whose own tables are valid; `known`: its usage_ids, if already built); DataError
+    on failure."""
     frame, problems = _schema_problems("usage", usage)
     if not problems:
-        for column, known in (
-            ("tenant_id", tenant.tenants["tenant_id"]),
-            ("user_id", tenant.users["user_id"]),
-        ):
-            bad = sorted(_distinct(frame[column]) - set(known))
+        for column, column_ids in (known or usage_ids(tenant)).items():
+            bad = _unknown(frame[column], column_ids)
             if bad:
                 problems.append(Problem(None, f"usage.{column}", f"unknown ids {bad[:5]}"))
     if problems:
@@ -516,7 +540,7 @@ def _check_categories(path: Path, column: str, values: pd.Series, dtype: object)
     """DataError if `values` hold a value outside the fixed categories of `dtype`."""
     if not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None:
         return
-    bad = sorted(_distinct(values) - set(dtype.categories))
+    bad = _unknown(values, ids(dtype.categories))
     if bad:
         known = ", ".join(dtype.categories)
         raise DataError(path, [Problem(None, column, f"expected one of {known}, got {bad[0]!r}")])
@@ -591,11 +615,14 @@ def usage_parts(spec: str | Path, tenant: Tenant) -> Iterator[pd.DataFrame]:
     split between partitions."""
     folder = resolve_tenant_path(spec)
     files = partition_files(folder)
+    known = usage_ids(tenant)
     if not (folder / USAGE_PARTITIONS).is_dir():
-        yield validate_usage(_read_table(folder / "usage.parquet", "usage"), tenant, folder / "usage.parquet")
+        yield validate_usage(
+            _read_table(folder / "usage.parquet", "usage"), tenant, folder / "usage.parquet", known
+        )
         return
     for path in files:
-        part = validate_usage(_read_table(path, "usage"), tenant, path)
+        part = validate_usage(_read_table(path, "usage"), tenant, path, known)
         month = path.parent.name.removeprefix("month=")
         try:
             start = pd.Timestamp(f"{month}-01", tz="UTC")
