@@ -70,7 +70,7 @@ from zoomai.facts.factset import DEFAULT_FACTS, flow_inputs
 from zoomai.facts.notice import load_notice_rules, share_below
 from zoomai.facts.policy import Policy, load_policy
 from zoomai.facts.registry import RETENTION_EXTRA_PERIODS, RETENTION_LIMITS, SETTINGS, SPECS, parse_value
-from zoomai.tenants.effective import effective_settings
+from zoomai.tenants.effective import effective_values
 from zoomai.tenants.tables import USAGE_SOURCES, Tenant, tenant_routing
 from zoomai.tenants.usage import covered_features
 
@@ -208,13 +208,7 @@ def scenario(
 def flow_settings(applied: Tenant) -> pd.DataFrame:
     """Each user's effective values of the flow keys: one row per user (in `users` order),
     one column per flow key, canonical text or "" where unset."""
-    keys = list(flow_keys())
-    eff = effective_settings(applied)
-    eff = eff[eff["key"].isin(keys)]
-    wide = eff.pivot(index="user_id", columns="key", values="value").reindex(
-        index=applied.users["user_id"], columns=keys
-    )
-    return wide.astype(object).fillna("")
+    return effective_values(applied, list(flow_keys()))
 
 
 @dataclass

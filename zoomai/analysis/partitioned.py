@@ -30,8 +30,10 @@ def summariser(spec: str | Path) -> Summariser:
     """The Summariser of a tenant folder: its usage read part by part (usage_parts)."""
 
     def make(tenant: Tenant, classes: np.ndarray, features: list[str], days: bool = False) -> UsageSummary:
+        users = pd.Index(tenant.users["user_id"])  # looked up in for every part
+
         def one(part: pd.DataFrame) -> UsageSummary:
-            return summarise(part, classes, tenant.users["user_id"], features, tenant.tenant_id, days)
+            return summarise(part, classes, users, features, tenant.tenant_id, days)
 
         parts = (one(part) for part in usage_parts(spec, tenant))
         return merge(itertools.chain([one(coerce("usage", []))], parts))  # no usage: still a summary

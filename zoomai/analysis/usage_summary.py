@@ -65,10 +65,11 @@ def key_code(usage: pd.DataFrame, features: list[str], tenant_id: str) -> np.nda
     return code
 
 
-def user_positions(usage: pd.DataFrame, user_ids: pd.Series, tenant_id: str) -> np.ndarray:
-    """Each usage row's position in `user_ids` (the users table, in order)."""
+def user_positions(usage: pd.DataFrame, user_ids: pd.Series | pd.Index, tenant_id: str) -> np.ndarray:
+    """Each usage row's position in `user_ids` (the users table, in order; an Index keeps its
+    hash table from one call to the next)."""
     users = pd.Categorical(usage["user_id"])
-    at = pd.Index(user_ids).get_indexer(users.categories)
+    at = (user_ids if isinstance(user_ids, pd.Index) else pd.Index(user_ids)).get_indexer(users.categories)
     if (at < 0).any() or (users.codes < 0).any():
         raise ZoomaiError(f"tenant {tenant_id}: usage names users or features that do not exist")
     return at[users.codes]
@@ -171,7 +172,7 @@ class UsageSummary:
 def summarise(
     usage: pd.DataFrame,
     classes: np.ndarray,
-    user_ids: pd.Series,
+    user_ids: pd.Series | pd.Index,
     features: list[str],
     tenant_id: str,
     days: bool = False,

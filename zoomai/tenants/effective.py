@@ -15,6 +15,7 @@ Rules (whitepaper, "Putting You In Control of AI Companion Capabilities"; policy
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from zoomai.facts.registry import LEVELS, SETTINGS, levels_for
 from zoomai.tenants.tables import Tenant
 
 SOURCE_LEVELS = ["default", *LEVELS]
+KEYS = [s.key for s in SETTINGS]
 COLUMNS = ["tenant_id", "user_id", "key", "value", "source_level", "locked", "locked_at", "user_can_change"]
 
 
@@ -65,9 +67,38 @@ def effective_settings(tenant: Tenant) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
-def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
+def effective_values(tenant: Tenant, keys: list[str]) -> pd.DataFrame:
+    """Each user's values in force for the registry `keys`: one row per user (users table
+    order, indexed by user_id), one column per key; canonical text, "" where unset. The
+    `value` column of effective_settings, for a few keys, without its n users x all keys rows."""
+    at = [KEYS.index(k) for k in keys]
+    frames = [
+        pd.DataFrame(e.value[:, at], index=e.users["user_id"].array, columns=keys)
+        for e in (_effective_arrays(tenant, tid) for tid in tenant.tenants["tenant_id"])
+    ]
+    wide = pd.concat(frames) if frames else pd.DataFrame(columns=keys, dtype=object)
+    return wide.reindex(index=tenant.users["user_id"]).astype(object).fillna("")
+
+
+@dataclass
+class _Effective:
+    """One tenant's effective settings as (user, registry key) arrays: `users` (its rows of
+    the users table), `value` (canonical text or None), `source` (index into SOURCE_LEVELS),
+    `locked_at` (1 + index into LEVELS; 0: not locked), `stopped` (a lock fixes the value);
+    `user_level`: per key, whether its product has user-level controls."""
+
+    users: pd.DataFrame
+    value: np.ndarray
+    source: np.ndarray
+    locked_at: np.ndarray
+    stopped: np.ndarray
+    user_level: np.ndarray
+
+
+def _effective_arrays(tenant: Tenant, tenant_id: str) -> _Effective:
+    """The effective settings of one tenant of `tenant` (the rules of the module doc)."""
     policy = load_policy()
-    keys = [s.key for s in SETTINGS]
+    keys = KEYS
     allowed = {lvl: np.array([lvl in levels_for(s.product, policy) for s in SETTINGS]) for lvl in LEVELS}
     users = tenant.users[tenant.users["tenant_id"] == tenant_id]
     settings = tenant.settings[tenant.settings["tenant_id"] == tenant_id]
@@ -104,8 +135,15 @@ def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
         lock_here = applies & locks[codes]
         locked_at = np.where(lock_here, li, locked_at)
         stopped |= lock_here
+    return _Effective(users, value, source, locked_at, stopped, allowed["user"])
 
-    levels_user = allowed["user"][None, :]
+
+def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
+    """effective_settings of one tenant of `tenant`."""
+    e = _effective_arrays(tenant, tenant_id)
+    users, value, source, locked_at, stopped = e.users, e.value, e.source, e.locked_at, e.stopped
+    n, k = value.shape
+    levels_user = e.user_level[None, :]
     # tenant and user as pd.Categorical of the n * k values would make them (categories
     # sorted; none if there are no values), from codes: nothing to factorise
     user_ids = pd.Index(users["user_id"].array)
@@ -118,7 +156,7 @@ def _effective_one(tenant: Tenant, tenant_id: str) -> pd.DataFrame:
             "user_id": pd.Categorical.from_codes(
                 np.repeat(pd.Index(sorted_ids).get_indexer(user_ids), k), categories=sorted_ids
             ),
-            "key": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=keys),
+            "key": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=KEYS),
             "value": pd.array(value.ravel(), dtype="string"),
             "source_level": pd.Categorical.from_codes(source.ravel(), categories=SOURCE_LEVELS),
             "locked": stopped.ravel(),
