@@ -1,11 +1,13 @@
 """Partitioned benchmark: exposure of tenants stored in monthly Parquet partitions, read part
 by part, at growing sizes; zoomai against DuckDB over the same Parquet files.
 
-    .venv/bin/python benchmarks/partitioned_scale.py --rows 1000000,10000000,100000000
+    .venv/bin/python benchmarks/partitioned_scale.py --rows 1000000,10000000,100000000 [--users 25000]
 
-For each size a tenant (profile us_enterprise_defaults, 12 months, users scaled to the rows)
-is simulated one month at a time and saved as usage/month=YYYY-MM/ partitions
-(zoomai.tenants.simulate.write_simulated(monthly=True)), then each engine runs in its own
+For each size a tenant (profile us_enterprise_defaults) is simulated one month at a time:
+12 months with users scaled to the rows (a larger organisation), or with `--users N` that many
+users and months scaled to the rows (a longer history: parts of the same size, growing in
+number). It is saved as usage/month=YYYY-MM/ partitions as it comes
+(zoomai.tenants.simulate.write_simulated(monthly=True)); then each engine runs in its own
 child process, so each one's peak memory (exposure_scale.peak_mb) is its own:
 
 - zoomai: zoomai.analysis.partitioned.analysis under the default configuration (the usage
@@ -107,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=sizes, default=[1_000_000, 10_000_000, 100_000_000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--users", type=int, help="users of every tenant (months scaled to the rows); default: 12 months"
+    )
     parser.add_argument("--child", choices=["zoomai", "duckdb"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -119,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     for rows in args.rows:
         tmp = Path(tempfile.mkdtemp(prefix="zoomai-partitioned-"))
         try:
-            users = max(1, round(rows / ROWS_PER_USER))
+            users = args.users or max(1, round(rows / ROWS_PER_USER))
+            months = max(1, round(12 * rows / (users * ROWS_PER_USER))) if args.users else 12
             start = time.perf_counter()
-            write_simulated(tmp / "tenant", PROFILE, args.seed, users=users, months=12, monthly=True)
+            write_simulated(tmp / "tenant", PROFILE, args.seed, users=users, months=months, monthly=True)
             made = time.perf_counter() - start
             z, d = run_child("zoomai", tmp / "tenant"), run_child("duckdb", tmp / "tenant")
         finally:
@@ -131,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         n = z["rows"]
         results.append((n, z, d))
         print(
-            f"{n:,} usage rows ({users:,} users, {PROFILE}, seed {args.seed}; simulated, saved: {made:.0f} s)"
+            f"{n:,} usage rows ({users:,} users, {months} months, {PROFILE}, seed {args.seed};"
+            f" simulated, saved: {made:.0f} s)"
         )
         print(
             f"  zoomai exposure   {z['seconds']:7.1f} s  {z['seconds'] / n * 1e6:6.2f} us/row"
