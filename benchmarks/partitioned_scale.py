@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.folder)))
         return 0
-    from zoomai.tenants.simulate import write_simulated
+    from zoomai.tenants.simulate import MAX_MONTHS, write_simulated
 
     results, ok = [], True
     for rows in args.rows:
@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             users = args.users or max(1, round(rows / ROWS_PER_USER))
             months = max(1, round(12 * rows / (users * ROWS_PER_USER))) if args.users else 12
+            if months > MAX_MONTHS:
+                sys.exit(
+                    f"{rows:,} rows of {users:,} users: {months} months (at most {MAX_MONTHS}); raise --users"
+                )
             start = time.perf_counter()
             write_simulated(tmp / "tenant", PROFILE, args.seed, users=users, months=months, monthly=True)
             made = time.perf_counter() - start
