@@ -98,13 +98,12 @@ class _Effective:
 def _effective_arrays(tenant: Tenant, tenant_id: str) -> _Effective:
     """The effective settings of one tenant of `tenant` (the rules of the module doc)."""
     policy = load_policy()
-    keys = KEYS
     allowed = {lvl: np.array([lvl in levels_for(s.product, policy) for s in SETTINGS]) for lvl in LEVELS}
     users = tenant.users[tenant.users["tenant_id"] == tenant_id]
     settings = tenant.settings[tenant.settings["tenant_id"] == tenant_id]
     groups = tenant.groups[tenant.groups["tenant_id"] == tenant_id]
     sites = tenant.sites[tenant.sites["tenant_id"] == tenant_id]
-    n, k = len(users), len(keys)
+    n, k = len(users), len(KEYS)
 
     phone_groups = set(groups.loc[groups["phone_policy_active"], "group_id"])
     if not policy.value("site_policy_skipped_for_group_phone_policy"):
@@ -124,7 +123,7 @@ def _effective_arrays(tenant: Tenant, tenant_id: str) -> _Effective:
     for li, level in enumerate(LEVELS, start=1):
         index, user_scope = scopes[level]
         level_rows = settings[settings["level"] == level]
-        vals, locks = _level_arrays(level_rows, index, keys)
+        vals, locks = _level_arrays(level_rows, index, KEYS)
         codes = index.get_indexer(user_scope.astype(object).where(user_scope.notna(), None))
         codes = np.where(codes < 0, len(index), codes)
         applies = allowed[level][None, :] & ~stopped

@@ -333,7 +333,7 @@ def validate(tenant: Tenant, where: Path | str = "<memory>") -> Tenant:
 def ids(values: Iterable) -> pd.Index:
     """Known values (ids, categories) as an Index to look values up in (`_unknown`); build it
     once for many lookups: its hash table is kept."""
-    return pd.Index(pd.unique(np.asarray(list(values) if isinstance(values, set) else values, dtype=object)))
+    return pd.Index(pd.unique(np.asarray(values, dtype=object)))
 
 
 def _unknown(values: pd.Series, known: pd.Index) -> list[str]:
